@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs every check and test: formatting, clippy (host and wasm32), native tests, and the browser suites in
+# headless Chromium (main thread and dedicated worker). Installs what is missing first.
+# Usage: bash scripts/test.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+bash scripts/setup.sh
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "clippy (host)"
+cargo clippy --all-targets -- -D warnings
+
+step "clippy (wasm32-unknown-unknown)"
+cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
+
+step "native tests"
+cargo test
+
+# One wasm test binary per browser context; the benchmark (feature "bench") is not a test.
+browser_tests=()
+for file in tests/*.rs; do
+  name=$(basename "$file" .rs)
+  case "$name" in bench_*) continue ;; esac
+  browser_tests+=(--test "$name")
+done
+
+step "browser tests in headless Chromium: ${browser_tests[*]}"
+WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-600}" \
+  wasm-pack test --headless --chrome "${browser_tests[@]}"

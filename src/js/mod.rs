@@ -1,0 +1,208 @@
+//! The JavaScript API: thin `#[wasm_bindgen]` wrappers over the Rust store. Values cross as plain JS types
+//! (strings, numbers, `Uint8Array`); errors cross as `MlsWebStoreError` with a stable `code`.
+//!
+//! Methods return Promises even where the Rust call is synchronous today, so that backends whose writes
+//! complete asynchronously (IndexedDB) keep the same API.
+
+mod error;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Array, Promise, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use crate::backend::BackendChoice;
+use crate::store::{Store, StoreError};
+
+pub use error::ERROR_NAME;
+
+#[wasm_bindgen(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// Opens (creating if needed) the store `name`. `backend` is `"auto"` (default), `"opfs"` or `"memory"`.
+#[wasm_bindgen(js_name = openStore)]
+pub async fn open_store(name: String, backend: Option<String>) -> Result<JsStore, JsValue> {
+    let choice = match backend.as_deref() {
+        None => BackendChoice::Auto,
+        Some(text) => text.parse().map_err(StoreError::from)?,
+    };
+    let store = Store::open(&name, choice).await?;
+    Ok(JsStore {
+        inner: RefCell::new(Some(Rc::new(store))),
+    })
+}
+
+/// The newest schema version this build knows.
+#[wasm_bindgen(js_name = latestSchemaVersion)]
+pub fn latest_schema_version() -> u32 {
+    crate::schema::latest_version()
+}
+
+/// Releases this worker's OPFS handles so another tab's worker can open the stores. Close the stores first.
+#[wasm_bindgen(js_name = releaseOpfs)]
+pub async fn release_opfs() -> Result<(), JsValue> {
+    crate::vfs::release_opfs_pool()
+        .await
+        .map_err(|e| StoreError::from(e).into())
+}
+
+/// Deletes store `name`'s database on `backend` (`"opfs"` or `"memory"`). Resolves to whether it existed.
+#[wasm_bindgen(js_name = deleteStore)]
+pub async fn delete_store(name: String, backend: String) -> Result<bool, JsValue> {
+    let backend = match backend.parse().map_err(StoreError::from)? {
+        BackendChoice::Opfs => crate::backend::Backend::Opfs,
+        BackendChoice::Memory => crate::backend::Backend::Memory,
+        BackendChoice::Auto => {
+            return Err(
+                StoreError::InvalidArgument("deleteStore needs \"opfs\" or \"memory\"").into(),
+            )
+        }
+    };
+    crate::backend::validate_store_name(&name).map_err(StoreError::from)?;
+    crate::vfs::delete_database(backend, &name)
+        .await
+        .map_err(|e| StoreError::from(e).into())
+}
+
+/// An open store. Call `close()` when done; every method called after it rejects with code `STORE_CLOSED`.
+#[wasm_bindgen(js_name = Store)]
+pub struct JsStore {
+    inner: RefCell<Option<Rc<Store>>>,
+}
+
+impl JsStore {
+    fn with<T>(&self, f: impl FnOnce(&Store) -> Result<T, StoreError>) -> Result<T, JsValue> {
+        let store = self.current()?;
+        Ok(f(&store)?)
+    }
+
+    fn current(&self) -> Result<Rc<Store>, StoreError> {
+        self.inner.borrow().clone().ok_or(StoreError::Closed)
+    }
+
+    /// Runs a store operation as a Promise. The store is taken when the method is called, so a call made
+    /// before `close()` completes even if the Promise runs after it.
+    fn spawn<F, Fut>(&self, f: F) -> Promise
+    where
+        F: FnOnce(Rc<Store>) -> Fut + 'static,
+        Fut: std::future::Future<Output = Result<JsValue, StoreError>> + 'static,
+    {
+        let store = self.current();
+        future_to_promise(async move { Ok(f(store?).await?) })
+    }
+}
+
+#[wasm_bindgen(js_class = Store)]
+impl JsStore {
+    /// The store's name.
+    #[wasm_bindgen(getter)]
+    pub fn name(&self) -> Result<String, JsValue> {
+        self.with(|store| Ok(store.name().to_owned()))
+    }
+
+    /// The backend in use: `"opfs"` or `"memory"`.
+    #[wasm_bindgen(getter)]
+    pub fn backend(&self) -> Result<String, JsValue> {
+        self.with(|store| Ok(store.backend().as_str().to_owned()))
+    }
+
+    /// Whether data survives a reload on this backend.
+    #[wasm_bindgen(getter)]
+    pub fn persistent(&self) -> Result<bool, JsValue> {
+        self.with(|store| Ok(store.backend().is_persistent()))
+    }
+
+    /// The schema version of the open database.
+    #[wasm_bindgen(js_name = schemaVersion)]
+    pub fn schema_version(&self) -> Result<u32, JsValue> {
+        self.with(Store::schema_version)
+    }
+
+    /// Moves the schema to `version` (down drops newer tables and their data). Resolves to
+    /// `{ fromVersion, toVersion, applied: number[], reverted: number[] }`.
+    #[wasm_bindgen(js_name = migrateTo)]
+    pub fn migrate_to(&self, version: u32) -> Promise {
+        self.spawn(move |store| async move {
+            let report = store.migrate_to(version)?;
+            let object = js_sys::Object::new();
+            set(&object, "fromVersion", &report.from_version.into());
+            set(&object, "toVersion", &report.to_version.into());
+            set(&object, "applied", &numbers(&report.applied));
+            set(&object, "reverted", &numbers(&report.reverted));
+            Ok(object.into())
+        })
+    }
+
+    /// Runs SQLite's integrity check. Resolves to a list of problems, empty when the database is sound.
+    #[wasm_bindgen(js_name = integrityCheck)]
+    pub fn integrity_check(&self) -> Promise {
+        self.spawn(move |store| async move {
+            let problems = store.integrity_check()?;
+            Ok(problems
+                .into_iter()
+                .map(JsValue::from)
+                .collect::<Array>()
+                .into())
+        })
+    }
+
+    /// Resolves to the bytes stored under `namespace`/`key`, or `undefined`.
+    #[wasm_bindgen(js_name = kvGet)]
+    pub fn kv_get(&self, namespace: String, key: String) -> Promise {
+        self.spawn(move |store| async move {
+            let value = store.kv_get(&namespace, &key).await?;
+            Ok(value.map_or(JsValue::UNDEFINED, |bytes| {
+                Uint8Array::from(bytes.as_slice()).into()
+            }))
+        })
+    }
+
+    /// Stores `value` under `namespace`/`key`. Resolves once durable.
+    #[wasm_bindgen(js_name = kvPut)]
+    pub fn kv_put(&self, namespace: String, key: String, value: Vec<u8>) -> Promise {
+        self.spawn(move |store| async move {
+            store.kv_put(&namespace, &key, &value).await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Removes `namespace`/`key`. Resolves to whether it existed.
+    #[wasm_bindgen(js_name = kvDelete)]
+    pub fn kv_delete(&self, namespace: String, key: String) -> Promise {
+        self.spawn(move |store| async move { Ok(store.kv_delete(&namespace, &key).await?.into()) })
+    }
+
+    /// Closes the store. Calls made before `close()` still complete; calls made after reject with
+    /// `STORE_CLOSED`. Resolves when the database is closed; closing twice is harmless.
+    pub fn close(&self) -> Promise {
+        let store = self.inner.borrow_mut().take();
+        future_to_promise(async move {
+            let Some(store) = store else {
+                return Ok(JsValue::UNDEFINED);
+            };
+            // Operations queued before close() have run by now (Promises run in order); one still awaiting
+            // holds its own reference and the connection closes when it finishes.
+            if let Ok(store) = Rc::try_unwrap(store) {
+                store.close()?;
+            }
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+}
+
+fn set(object: &js_sys::Object, key: &str, value: &JsValue) {
+    // Defining a property on a fresh plain object cannot fail.
+    let _ = js_sys::Reflect::set(object, &JsValue::from_str(key), value);
+}
+
+fn numbers(values: &[u32]) -> JsValue {
+    values
+        .iter()
+        .map(|&v| JsValue::from(v))
+        .collect::<Array>()
+        .into()
+}

@@ -1,0 +1,37 @@
+//! The only place that probes the browser: what this context can do and what time it is. Everything else asks
+//! here, so a new platform quirk has one home.
+
+use js_sys::Reflect;
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::backend::Capabilities;
+
+/// Probes the running context.
+pub(crate) fn capabilities() -> Capabilities {
+    Capabilities {
+        opfs_sync_access: has_opfs_sync_access(),
+    }
+}
+
+fn has_opfs_sync_access() -> bool {
+    let global = js_sys::global();
+    // Sync access handles are exposed only to dedicated workers; the interface object existing is the
+    // feature test the spec suggests, and a dedicated worker scope is where the sahpool VFS can use it.
+    let in_dedicated_worker = global
+        .dyn_ref::<web_sys::DedicatedWorkerGlobalScope>()
+        .is_some();
+    let has_handles =
+        Reflect::has(&global, &JsValue::from_str("FileSystemSyncAccessHandle")).unwrap_or(false);
+    let has_get_directory = Reflect::get(&global, &JsValue::from_str("navigator"))
+        .and_then(|navigator| Reflect::get(&navigator, &JsValue::from_str("storage")))
+        .and_then(|storage| Reflect::get(&storage, &JsValue::from_str("getDirectory")))
+        .map(|get_directory| get_directory.is_function())
+        .unwrap_or(false);
+    in_dedicated_worker && has_handles && has_get_directory
+}
+
+/// Milliseconds since the Unix epoch, from the browser's clock.
+pub(crate) fn now_ms() -> i64 {
+    // f64 milliseconds are exact integers far beyond any plausible date.
+    js_sys::Date::now() as i64
+}

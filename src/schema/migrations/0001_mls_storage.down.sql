@@ -1,0 +1,9 @@
+DROP TABLE mls_signature_keys;
+DROP TABLE mls_psks;
+DROP TABLE mls_proposals;
+DROP INDEX mls_own_leaf_nodes_by_group;
+DROP TABLE mls_own_leaf_nodes;
+DROP TABLE mls_key_packages;
+DROP TABLE mls_group_data;
+DROP TABLE mls_epoch_key_pairs;
+DROP TABLE mls_encryption_keys;

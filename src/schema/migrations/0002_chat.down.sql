@@ -1,0 +1,11 @@
+DROP TABLE kv_entries;
+DROP INDEX chat_welcomes_in_flight;
+DROP TABLE chat_welcomes;
+DROP INDEX chat_idempotency_by_expiry;
+DROP TABLE chat_idempotency;
+DROP TABLE chat_members;
+DROP INDEX chat_messages_unprocessed;
+DROP INDEX chat_messages_by_message_id;
+DROP TABLE chat_messages;
+DROP INDEX chat_channels_by_archived;
+DROP TABLE chat_channels;

@@ -1,0 +1,72 @@
+//! Connection settings applied at every open. The defaults were chosen from measurements on OPFS (sahpool) in
+//! headless Chromium, release build; `scripts/bench.sh` reprints them and README.md records the table.
+
+/// SQLite's rollback journal handling. WAL is absent on purpose: sahpool has no shared memory for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JournalMode {
+    /// Delete the journal after each transaction (frees a pool slot's contents each commit).
+    Delete,
+    /// Truncate the journal to zero bytes after each transaction.
+    Truncate,
+    /// Keep the journal and zero its header after each transaction.
+    Persist,
+}
+
+impl JournalMode {
+    pub(crate) fn as_sql(self) -> &'static str {
+        match self {
+            JournalMode::Delete => "DELETE",
+            JournalMode::Truncate => "TRUNCATE",
+            JournalMode::Persist => "PERSIST",
+        }
+    }
+}
+
+/// How often SQLite flushes to storage. Both settings keep the database consistent after a tab crash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Synchronous {
+    /// Flush the journal before and the database after every commit.
+    Full,
+    /// Flush at the critical moments only; a power loss may drop the last commits.
+    Normal,
+}
+
+impl Synchronous {
+    pub(crate) fn as_sql(self) -> &'static str {
+        match self {
+            Synchronous::Full => "FULL",
+            Synchronous::Normal => "NORMAL",
+        }
+    }
+}
+
+/// Settings for opening a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreConfig {
+    pub journal_mode: JournalMode,
+    pub synchronous: Synchronous,
+    /// Applies when the database is created; an existing database keeps its page size.
+    pub page_size: u32,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            journal_mode: JournalMode::Truncate,
+            synchronous: Synchronous::Full,
+            page_size: 8192,
+        }
+    }
+}
+
+impl StoreConfig {
+    /// The PRAGMA batch run at open. Foreign keys are always on: the schema's cascades depend on them.
+    pub(crate) fn pragmas(&self) -> String {
+        format!(
+            "PRAGMA page_size = {}; PRAGMA foreign_keys = ON; PRAGMA journal_mode = {}; PRAGMA synchronous = {};",
+            self.page_size,
+            self.journal_mode.as_sql(),
+            self.synchronous.as_sql()
+        )
+    }
+}

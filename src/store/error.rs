@@ -1,0 +1,113 @@
+//! The store layer's error: everything that can go wrong opening or using a store, each with a stable code
+//! that the JS boundary passes on unchanged.
+
+use crate::backend::{Backend, BackendUnavailable, InvalidStoreName, UnknownBackend};
+use crate::sql::migrate::MigrationError;
+use crate::sql::SqlError;
+use crate::vfs::VfsError;
+
+/// A store failure.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    #[error(transparent)]
+    InvalidName(#[from] InvalidStoreName),
+    #[error(transparent)]
+    UnknownBackend(#[from] UnknownBackend),
+    #[error(transparent)]
+    BackendUnavailable(#[from] BackendUnavailable),
+    /// This worker already has the store open; two connections to one sahpool file would corrupt it.
+    #[error("store {name:?} is already open on {backend} in this context")]
+    AlreadyOpen { name: String, backend: Backend },
+    /// The store was closed.
+    #[error("store is closed")]
+    Closed,
+    /// An argument is outside what the store accepts.
+    #[error("invalid argument: {0}")]
+    InvalidArgument(&'static str),
+    #[error(transparent)]
+    Vfs(#[from] VfsError),
+    /// The database file is damaged or is not a database.
+    #[error("database is corrupt: {source}")]
+    Corrupt {
+        #[source]
+        source: SqlError,
+    },
+    /// Storage is full (browser quota reached); the failed operation was rolled back.
+    #[error("storage is full: {source}")]
+    StorageFull {
+        #[source]
+        source: SqlError,
+    },
+    #[error(transparent)]
+    Migration(MigrationError),
+    #[error(transparent)]
+    Sql(SqlError),
+}
+
+impl From<SqlError> for StoreError {
+    fn from(source: SqlError) -> Self {
+        if source.is_corruption() {
+            StoreError::Corrupt { source }
+        } else if source.is_full() {
+            StoreError::StorageFull { source }
+        } else {
+            StoreError::Sql(source)
+        }
+    }
+}
+
+impl From<MigrationError> for StoreError {
+    fn from(error: MigrationError) -> Self {
+        match error {
+            MigrationError::History(source) | MigrationError::Step { source, .. }
+                if source.is_corruption() || source.is_full() =>
+            {
+                StoreError::from(source)
+            }
+            other => StoreError::Migration(other),
+        }
+    }
+}
+
+impl StoreError {
+    /// A stable machine-readable code, the same string JS callers see as `error.code`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::InvalidName(_) => "INVALID_STORE_NAME",
+            StoreError::UnknownBackend(_) => "UNKNOWN_BACKEND",
+            StoreError::BackendUnavailable(_) => "BACKEND_UNAVAILABLE",
+            StoreError::AlreadyOpen { .. } => "STORE_ALREADY_OPEN",
+            StoreError::Closed => "STORE_CLOSED",
+            StoreError::InvalidArgument(_) => "INVALID_ARGUMENT",
+            StoreError::Vfs(VfsError::Opfs { in_use: true, .. }) => "OPFS_IN_USE",
+            StoreError::Vfs(VfsError::Opfs {
+                quota_exceeded: true,
+                ..
+            }) => "QUOTA_EXCEEDED",
+            StoreError::Vfs(VfsError::Opfs { .. }) => "OPFS_ERROR",
+            StoreError::Vfs(VfsError::NotFound { .. }) => "NOT_FOUND",
+            StoreError::Vfs(VfsError::InUse { .. }) => "STORE_IN_USE",
+            StoreError::Vfs(_) => "BACKEND_ERROR",
+            StoreError::Corrupt { .. } => "DATABASE_CORRUPT",
+            StoreError::StorageFull { .. } => "QUOTA_EXCEEDED",
+            StoreError::Migration(MigrationError::SchemaTooNew { .. }) => "SCHEMA_TOO_NEW",
+            StoreError::Migration(MigrationError::ChecksumMismatch { .. }) => {
+                "SCHEMA_CHECKSUM_MISMATCH"
+            }
+            StoreError::Migration(MigrationError::InconsistentHistory { .. }) => {
+                "SCHEMA_HISTORY_INCONSISTENT"
+            }
+            StoreError::Migration(MigrationError::UnknownVersion { .. }) => {
+                "UNKNOWN_SCHEMA_VERSION"
+            }
+            StoreError::Migration(_) => "MIGRATION_FAILED",
+            StoreError::Sql(SqlError::Sqlite { code, .. })
+                if *code == crate::sql::codes::CONSTRAINT =>
+            {
+                "CONSTRAINT_VIOLATION"
+            }
+            StoreError::Sql(_) => "SQLITE_ERROR",
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! A store: one SQLite database on one backend, migrated to this build's schema when opened. The domain APIs
+//! (MLS, chat, key-value, backups) are methods on [`Store`] defined in their own modules.
+//!
+//! Opening never silently degrades: an unavailable backend, a corrupt file or a schema this build does not
+//! understand is a typed [`StoreError`], and the file is left as it was.
+
+mod config;
+mod error;
+mod kv;
+
+use std::cell::RefCell;
+use std::collections::HashSet;
+
+pub use config::{JournalMode, StoreConfig, Synchronous};
+pub use error::StoreError;
+pub use kv::MAX_KV_VALUE_LEN;
+
+use crate::backend::{resolve, validate_store_name, Backend, BackendChoice};
+use crate::platform::{capabilities, now_ms};
+use crate::schema::MIGRATIONS;
+use crate::sql::migrate::{self, AppliedMigration, MigrationReport};
+use crate::sql::Connection;
+use crate::vfs::{self, VfsError};
+
+thread_local! {
+    /// Stores open in this context. SQLite here has no working file locks, so a second connection to the same
+    /// file must be refused rather than allowed to interleave writes.
+    static OPEN_STORES: RefCell<HashSet<(Backend, String)>> = RefCell::new(HashSet::new());
+}
+
+/// Holds a store's place in [`OPEN_STORES`] and gives it up when dropped.
+struct OpenRegistration {
+    key: (Backend, String),
+}
+
+impl OpenRegistration {
+    fn acquire(backend: Backend, name: &str) -> Result<Self, StoreError> {
+        let key = (backend, name.to_owned());
+        let inserted = OPEN_STORES.with(|open| open.borrow_mut().insert(key.clone()));
+        if inserted {
+            Ok(OpenRegistration { key })
+        } else {
+            Err(StoreError::AlreadyOpen {
+                name: name.to_owned(),
+                backend,
+            })
+        }
+    }
+}
+
+impl Drop for OpenRegistration {
+    fn drop(&mut self) {
+        OPEN_STORES.with(|open| open.borrow_mut().remove(&self.key));
+    }
+}
+
+/// Fails when store `name` is open on `backend` in this context.
+pub(crate) fn ensure_closed(backend: Backend, name: &str) -> Result<(), VfsError> {
+    let key = (backend, name.to_owned());
+    if OPEN_STORES.with(|open| open.borrow().contains(&key)) {
+        Err(VfsError::InUse {
+            backend,
+            name: name.to_owned(),
+        })
+    } else {
+        Ok(())
+    }
+}
+
+/// An open store.
+pub struct Store {
+    conn: Connection,
+    name: String,
+    backend: Backend,
+    _registration: OpenRegistration,
+}
+
+impl Store {
+    /// Opens (creating if needed) store `name` on `choice` with the default configuration, and migrates it to
+    /// this build's schema.
+    ///
+    /// # Errors
+    /// See [`Store::open_with`].
+    pub async fn open(name: &str, choice: BackendChoice) -> Result<Store, StoreError> {
+        Self::open_with(name, choice, StoreConfig::default()).await
+    }
+
+    /// Opens store `name` with explicit connection settings.
+    ///
+    /// # Errors
+    /// - [`StoreError::InvalidName`], [`StoreError::BackendUnavailable`], [`StoreError::AlreadyOpen`];
+    /// - [`StoreError::Vfs`] when OPFS cannot be used (`in_use` when another tab holds it);
+    /// - [`StoreError::Corrupt`] when the file is not a healthy SQLite database;
+    /// - [`StoreError::Migration`] when the schema is newer than this build or its history was tampered with.
+    pub async fn open_with(
+        name: &str,
+        choice: BackendChoice,
+        config: StoreConfig,
+    ) -> Result<Store, StoreError> {
+        validate_store_name(name)?;
+        let backend = resolve(choice, capabilities())?;
+        let registration = OpenRegistration::acquire(backend, name)?;
+        let vfs_name = vfs::prepare(backend).await?;
+        let conn = Connection::open(&vfs::file_name(name), vfs_name)?;
+        conn.execute_batch(&config.pragmas())?;
+        migrate::migrate_to_latest(&conn, MIGRATIONS, now_ms())?;
+        Ok(Store {
+            conn,
+            name: name.to_owned(),
+            backend,
+            _registration: registration,
+        })
+    }
+
+    /// The store's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The backend the store uses.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The underlying connection, for queries the domain APIs do not cover.
+    ///
+    /// Writes made here bypass the domain APIs' invariants; keep them to your own tables.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The schema version the database is at.
+    ///
+    /// # Errors
+    /// The history cannot be read, or disagrees with this build.
+    pub fn schema_version(&self) -> Result<u32, StoreError> {
+        Ok(migrate::verify(&self.conn, MIGRATIONS)?)
+    }
+
+    /// The applied migrations, oldest first.
+    ///
+    /// # Errors
+    /// The history cannot be read.
+    pub fn schema_history(&self) -> Result<Vec<AppliedMigration>, StoreError> {
+        Ok(migrate::history(&self.conn)?)
+    }
+
+    /// Moves the schema to `version`, down or up. Rolling back drops the newer versions' tables and their data.
+    ///
+    /// # Errors
+    /// `version` is unknown, or a step fails (that step is rolled back).
+    pub fn migrate_to(&self, version: u32) -> Result<MigrationReport, StoreError> {
+        Ok(migrate::migrate_to(
+            &self.conn,
+            MIGRATIONS,
+            version,
+            now_ms(),
+        )?)
+    }
+
+    /// Runs `PRAGMA integrity_check`; an empty list means the database is sound.
+    ///
+    /// # Errors
+    /// The check itself cannot run (the file is unreadable).
+    pub fn integrity_check(&self) -> Result<Vec<String>, StoreError> {
+        let problems: Vec<String> = self
+            .conn
+            .query_map("PRAGMA integrity_check", &[], |row| row.get(0))?;
+        Ok(problems.into_iter().filter(|line| line != "ok").collect())
+    }
+
+    /// Closes the store. Its data is durable before this returns; the store can be opened again.
+    ///
+    /// # Errors
+    /// SQLite refuses to close the connection.
+    pub fn close(self) -> Result<(), StoreError> {
+        let Store {
+            conn,
+            _registration,
+            ..
+        } = self;
+        conn.close()?;
+        drop(_registration);
+        Ok(())
+    }
+}

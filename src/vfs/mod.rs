@@ -1,0 +1,96 @@
+//! The SQLite VFS behind each backend: which VFS a store's file is opened through, and raw file operations
+//! (export, import, remove) used for corruption tests, diagnostics and backups. Browser-only.
+//!
+//! A store named `chat` is the file `chat.sqlite3` in its backend's VFS, so a store of the same name on two
+//! backends never collides.
+
+mod memory;
+mod opfs;
+
+use crate::backend::Backend;
+
+pub use opfs::release_opfs_pool;
+
+/// A VFS or raw-file failure.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum VfsError {
+    /// The OPFS pool could not be installed, resumed or used.
+    #[error("OPFS {operation} failed: {message}")]
+    Opfs {
+        operation: &'static str,
+        message: String,
+        /// Another tab or worker holds the pool's access handles.
+        in_use: bool,
+        /// The browser refused to store more data.
+        quota_exceeded: bool,
+    },
+    /// Exporting or importing a database file failed.
+    #[error("{backend} file transfer failed: {message}")]
+    Transfer { backend: Backend, message: String },
+    /// No database file by that name.
+    #[error("no database named {name:?} in {backend}")]
+    NotFound { backend: Backend, name: String },
+    /// The file is open; close the store first.
+    #[error("database {name:?} in {backend} is open; close it first")]
+    InUse { backend: Backend, name: String },
+}
+
+/// The file name of store `name`.
+pub(crate) fn file_name(name: &str) -> String {
+    format!("{name}.sqlite3")
+}
+
+/// The rollback journal SQLite keeps beside `file`.
+pub(crate) fn journal_name(file: &str) -> String {
+    format!("{file}-journal")
+}
+
+/// Makes the backend's VFS ready and returns its SQLite name.
+pub(crate) async fn prepare(backend: Backend) -> Result<&'static str, VfsError> {
+    match backend {
+        Backend::Opfs => opfs::prepare().await,
+        Backend::Memory => Ok(memory::VFS_NAME),
+    }
+}
+
+/// Reads the whole database file of a closed store.
+///
+/// # Errors
+/// The store is missing or open, or the backend fails.
+pub async fn export_database(backend: Backend, name: &str) -> Result<Vec<u8>, VfsError> {
+    let file = file_name(name);
+    crate::store::ensure_closed(backend, name)?;
+    match backend {
+        Backend::Opfs => opfs::export(&file).await,
+        Backend::Memory => memory::export(&file),
+    }
+}
+
+/// Writes `bytes` as the database file of store `name`, replacing any existing file.
+///
+/// The bytes must start with a valid SQLite header; nothing else is checked.
+///
+/// # Errors
+/// The store is open, the header is invalid, or the backend fails.
+pub async fn import_database(backend: Backend, name: &str, bytes: &[u8]) -> Result<(), VfsError> {
+    let file = file_name(name);
+    crate::store::ensure_closed(backend, name)?;
+    match backend {
+        Backend::Opfs => opfs::import(&file, bytes).await,
+        Backend::Memory => memory::import(&file, bytes),
+    }
+}
+
+/// Deletes store `name`'s database file. Returns whether there was one.
+///
+/// # Errors
+/// The store is open, or the backend fails.
+pub async fn delete_database(backend: Backend, name: &str) -> Result<bool, VfsError> {
+    let file = file_name(name);
+    crate::store::ensure_closed(backend, name)?;
+    match backend {
+        Backend::Opfs => opfs::remove(&file).await,
+        Backend::Memory => memory::remove(&file),
+    }
+}
