@@ -33,3 +33,6 @@ done
 step "browser tests in headless Chromium: ${browser_tests[*]}"
 WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-600}" \
   wasm-pack test --headless --chrome "${browser_tests[@]}"
+
+step "demo page end-to-end in headless Chromium"
+bash scripts/e2e-demo.sh

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Builds the demo package, serves www/ on a free loopback port and drives it in headless Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+bash scripts/build-www.sh
+(cd tests/e2e && npm ci --no-audit --no-fund --silent)
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python3 -m http.server "$port" --bind 127.0.0.1 --directory www >/dev/null 2>&1 &
+server=$!
+trap 'kill "$server" 2>/dev/null || true' EXIT
+for _ in $(seq 50); do
+  python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/')" 2>/dev/null && break
+  sleep 0.1
+done
+node tests/e2e/demo-reload.mjs "http://127.0.0.1:$port/"
