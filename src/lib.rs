@@ -17,6 +17,8 @@ pub mod schema;
 #[cfg(target_family = "wasm")]
 pub mod js;
 #[cfg(target_family = "wasm")]
+pub mod mls;
+#[cfg(target_family = "wasm")]
 mod platform;
 #[cfg(target_family = "wasm")]
 pub mod sql;

@@ -67,6 +67,20 @@ pub(crate) fn ensure_closed(backend: Backend, name: &str) -> Result<(), VfsError
     }
 }
 
+/// Names of the stores open on `backend` in this context.
+pub fn open_store_names(backend: Backend) -> Vec<String> {
+    OPEN_STORES.with(|open| {
+        let mut names: Vec<String> = open
+            .borrow()
+            .iter()
+            .filter(|(b, _)| *b == backend)
+            .map(|(_, name)| name.clone())
+            .collect();
+        names.sort();
+        names
+    })
+}
+
 /// An open store.
 pub struct Store {
     conn: Connection,

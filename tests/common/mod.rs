@@ -4,10 +4,16 @@
 #![allow(dead_code)]
 
 mod migrations;
+mod mls;
+mod mls_recovery;
+mod mls_support;
 mod persistence;
 mod sql_core;
+mod tee;
 
 pub use migrations::*;
+pub use mls::*;
+pub use mls_recovery::*;
 pub use persistence::*;
 pub use sql_core::*;
 
@@ -45,11 +51,13 @@ pub async fn open(name: &str, choice: BackendChoice) -> Store {
     }
 }
 
-/// Closes the store and, for OPFS, releases the access handles, as a page unload would.
+/// Closes the store and, for OPFS when no other store of this worker is open, releases the access handles,
+/// as a page unload would.
 pub async fn close_fully(store: Store) {
     let backend = store.backend();
     store.close().expect("close");
-    if backend == Backend::Opfs {
+    if backend == Backend::Opfs && mls_web_store::store::open_store_names(Backend::Opfs).is_empty()
+    {
         vfs::release_opfs_pool().await.expect("release OPFS pool");
     }
 }
@@ -113,6 +121,16 @@ macro_rules! store_conformance_suite {
             transactions_commit_or_roll_back,
             errors_carry_code_message_and_sql,
             values_round_trip_through_cached_statements,
+            mls_storage_matches_memory_storage,
+            mls_two_member_lifecycle,
+            mls_deleting_a_group_leaves_no_row,
+            mls_key_packages_used_once_last_resort_survive,
+            mls_two_phase_welcome_with_grace_period,
+            mls_failed_operations_leave_no_trace,
+            mls_recovery_state_survives_and_continues,
+            mls_recovery_after_a_thousand_messages,
+            mls_recovery_psks_survive,
+            mls_recovery_corrupted_rows_give_typed_errors,
         );
     };
 }

@@ -1,0 +1,19 @@
+//! MLS on the store: OpenMLS's `StorageProvider` over the SQL core (`storage`), the provider that pairs it
+//! with RustCrypto (`provider`), and a small client API (`client`, `welcome`) so an app never touches the
+//! trait. Every client operation runs in one SQL transaction.
+
+mod client;
+pub mod codec;
+mod error;
+mod provider;
+pub mod storage;
+mod welcome;
+
+pub use client::{
+    AddMembersOutput, GeneratedKeyPackage, IdentityInfo, Incoming, KeyPackageState, MlsClient,
+    CIPHERSUITE,
+};
+pub use error::MlsError;
+pub use provider::MlsProvider;
+pub use storage::{MlsStorageError, SqlStorage};
+pub use welcome::{WelcomeConfig, WelcomeState};

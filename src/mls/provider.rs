@@ -1,0 +1,41 @@
+//! The `OpenMlsProvider` an MLS operation runs with: RustCrypto for crypto and randomness, our SQL storage on
+//! the operation's transaction for state.
+
+use openmls_rust_crypto::RustCrypto;
+use openmls_traits::OpenMlsProvider;
+
+use super::storage::SqlStorage;
+use crate::sql::Connection;
+
+/// Crypto plus storage on one connection (the open transaction of the current operation).
+pub struct MlsProvider<'a> {
+    crypto: &'a RustCrypto,
+    storage: SqlStorage<'a>,
+}
+
+impl<'a> MlsProvider<'a> {
+    pub fn new(crypto: &'a RustCrypto, conn: &'a Connection) -> Self {
+        MlsProvider {
+            crypto,
+            storage: SqlStorage::new(conn),
+        }
+    }
+}
+
+impl<'a> OpenMlsProvider for MlsProvider<'a> {
+    type CryptoProvider = RustCrypto;
+    type RandProvider = RustCrypto;
+    type StorageProvider = SqlStorage<'a>;
+
+    fn storage(&self) -> &Self::StorageProvider {
+        &self.storage
+    }
+
+    fn crypto(&self) -> &Self::CryptoProvider {
+        self.crypto
+    }
+
+    fn rand(&self) -> &Self::RandProvider {
+        self.crypto
+    }
+}

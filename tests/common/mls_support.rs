@@ -1,0 +1,79 @@
+//! Helpers of the MLS conformance tests: stores with identities, and a provider that mirrors every write
+//! into OpenMLS's `MemoryStorage`.
+
+use mls_web_store::backend::BackendChoice;
+use mls_web_store::mls::{SqlStorage, CIPHERSUITE};
+use mls_web_store::store::Store;
+use openmls_memory_storage::MemoryStorage;
+use openmls_rust_crypto::RustCrypto;
+use openmls_traits::OpenMlsProvider;
+
+use super::tee::TeeStorage;
+
+/// An OpenMLS provider whose storage is ours, mirrored into a `MemoryStorage`.
+pub struct TeeProvider<'a> {
+    pub crypto: RustCrypto,
+    pub storage: TeeStorage<'a>,
+}
+
+impl<'a> TeeProvider<'a> {
+    pub fn new(store: &'a Store, mirror: &'a MemoryStorage) -> Self {
+        TeeProvider {
+            crypto: RustCrypto::default(),
+            storage: TeeStorage {
+                primary: SqlStorage::new(store.connection()),
+                mirror,
+            },
+        }
+    }
+}
+
+impl<'a> OpenMlsProvider for TeeProvider<'a> {
+    type CryptoProvider = RustCrypto;
+    type RandProvider = RustCrypto;
+    type StorageProvider = TeeStorage<'a>;
+
+    fn storage(&self) -> &Self::StorageProvider {
+        &self.storage
+    }
+    fn crypto(&self) -> &Self::CryptoProvider {
+        &self.crypto
+    }
+    fn rand(&self) -> &Self::RandProvider {
+        &self.crypto
+    }
+}
+
+/// Opens a store and gives it an MLS identity.
+pub async fn store_with_identity(test: &str, who: &str, choice: BackendChoice) -> (String, Store) {
+    let name = super::unique_name(&format!("{test}-{who}"));
+    let store = super::open(&name, choice).await;
+    store
+        .mls()
+        .create_identity(who.as_bytes())
+        .expect("create identity");
+    (name, store)
+}
+
+pub fn ciphersuite() -> openmls::prelude::Ciphersuite {
+    CIPHERSUITE
+}
+
+/// Rows left in every MLS table.
+pub fn mls_row_counts(store: &Store) -> Vec<(String, i64)> {
+    [
+        "mls_group_data",
+        "mls_proposals",
+        "mls_own_leaf_nodes",
+        "mls_epoch_key_pairs",
+    ]
+    .iter()
+    .map(|table| {
+        let count = store
+            .connection()
+            .query_value(&format!("SELECT count(*) FROM {table}"), &[])
+            .expect("count");
+        (table.to_string(), count)
+    })
+    .collect()
+}
