@@ -86,6 +86,7 @@ async fn bench_opfs() {
         JournalMode::Delete,
         JournalMode::Truncate,
         JournalMode::Persist,
+        JournalMode::Wal,
     ] {
         for synchronous in [Synchronous::Full, Synchronous::Normal] {
             for page_size in [4096u32, 8192] {

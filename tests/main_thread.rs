@@ -96,3 +96,158 @@ async fn js_api_round_trips_and_rejects_after_close() {
         .await
         .unwrap());
 }
+
+async fn resolve(promise: js_sys::Promise) -> Result<JsValue, JsValue> {
+    wasm_bindgen_futures::JsFuture::from(promise).await
+}
+
+fn field(object: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(object, &key.into()).unwrap()
+}
+
+fn byte_field(object: &JsValue, key: &str) -> Vec<u8> {
+    js_sys::Uint8Array::new(&field(object, key)).to_vec()
+}
+
+fn js_bytes_list(items: &[Vec<u8>]) -> js_sys::Array {
+    items
+        .iter()
+        .map(|item| JsValue::from(js_sys::Uint8Array::from(item.as_slice())))
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn js_mls_api_runs_a_two_member_conversation_with_typed_errors() {
+    let open = |prefix: &str| {
+        mls_web_store::js::open_store(common::unique_name(prefix), Some("memory".into()))
+    };
+    let alice = open("js-alice").await.unwrap();
+    let bob = open("js-bob").await.unwrap();
+
+    assert!(resolve(alice.mls_identity()).await.unwrap().is_undefined());
+    let info = resolve(alice.mls_create_identity(b"alice".to_vec()))
+        .await
+        .unwrap();
+    assert_eq!(byte_field(&info, "identity"), b"alice");
+    assert_eq!(byte_field(&info, "signaturePublicKey").len(), 32);
+    let again = resolve(alice.mls_create_identity(b"alice".to_vec()))
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&again).1, "MLS_IDENTITY_EXISTS");
+    let no_identity = resolve(bob.mls_create_group(None)).await.unwrap_err();
+    assert_eq!(error_code(&no_identity).1, "MLS_NO_IDENTITY");
+    resolve(bob.mls_create_identity(b"bob".to_vec()))
+        .await
+        .unwrap();
+
+    let packages = js_sys::Array::from(
+        &resolve(bob.mls_generate_key_packages(2, None))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(packages.length(), 2);
+    let bob_package = byte_field(&packages.get(0), "keyPackage");
+    let counts = resolve(bob.mls_key_package_counts()).await.unwrap();
+    assert_eq!(field(&counts, "available").as_f64(), Some(2.0));
+
+    let group =
+        js_sys::Uint8Array::new(&resolve(alice.mls_create_group(None)).await.unwrap()).to_vec();
+    let wrong = resolve(alice.mls_add_members(group.clone(), js_sys::Array::of1(&"x".into())))
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&wrong).1, "INVALID_ARGUMENT");
+    let added = resolve(alice.mls_add_members(
+        group.clone(),
+        js_bytes_list(std::slice::from_ref(&bob_package)),
+    ))
+    .await
+    .unwrap();
+    let epoch = resolve(alice.mls_merge_pending_commit(group.clone()))
+        .await
+        .unwrap();
+    assert_eq!(epoch.as_f64(), Some(1.0));
+
+    let welcome_id = resolve(bob.mls_receive_welcome(byte_field(&added, "welcome")))
+        .await
+        .unwrap()
+        .as_string()
+        .unwrap();
+    assert_eq!(
+        resolve(bob.mls_welcome_state(welcome_id.clone()))
+            .await
+            .unwrap()
+            .as_string()
+            .unwrap(),
+        "received"
+    );
+    let joined = resolve(bob.mls_process_welcome(welcome_id.clone(), JsValue::UNDEFINED))
+        .await
+        .unwrap();
+    assert_eq!(js_sys::Uint8Array::new(&joined).to_vec(), group);
+    resolve(bob.mls_confirm_welcome(welcome_id.clone()))
+        .await
+        .unwrap();
+    let reprocess = resolve(bob.mls_process_welcome(welcome_id.clone(), JsValue::UNDEFINED))
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&reprocess).1, "WELCOME_ALREADY_CONFIRMED");
+    let used = resolve(bob.mls_key_package_state(bob_package))
+        .await
+        .unwrap();
+    assert_eq!(field(&used, "used").as_bool(), Some(true));
+
+    let to_bob = resolve(alice.mls_encrypt(group.clone(), b"hi bob".to_vec()))
+        .await
+        .unwrap();
+    let received =
+        resolve(bob.mls_process_message(group.clone(), js_sys::Uint8Array::new(&to_bob).to_vec()))
+            .await
+            .unwrap();
+    assert_eq!(field(&received, "kind").as_string().unwrap(), "application");
+    assert_eq!(byte_field(&received, "plaintext"), b"hi bob");
+    assert_eq!(byte_field(&received, "sender"), b"alice");
+    let to_alice = resolve(bob.mls_encrypt(group.clone(), b"hi alice".to_vec()))
+        .await
+        .unwrap();
+    let received = resolve(
+        alice.mls_process_message(group.clone(), js_sys::Uint8Array::new(&to_alice).to_vec()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(byte_field(&received, "sender"), b"bob");
+
+    let members = js_sys::Array::from(&resolve(alice.mls_members(group.clone())).await.unwrap());
+    assert_eq!(members.length(), 2);
+    let commit =
+        resolve(alice.mls_remove_members(group.clone(), js_bytes_list(&[b"bob".to_vec()])))
+            .await
+            .unwrap();
+    resolve(alice.mls_merge_pending_commit(group.clone()))
+        .await
+        .unwrap();
+    let removed =
+        resolve(bob.mls_process_message(group.clone(), js_sys::Uint8Array::new(&commit).to_vec()))
+            .await
+            .unwrap();
+    assert_eq!(field(&removed, "kind").as_string().unwrap(), "commit");
+    assert_eq!(field(&removed, "stillMember").as_bool(), Some(false));
+
+    let garbage = resolve(alice.mls_process_message(group.clone(), vec![1, 2, 3]))
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&garbage).1, "MLS_INVALID_MESSAGE");
+    let groups = js_sys::Array::from(&resolve(alice.mls_list_groups()).await.unwrap());
+    assert_eq!(groups.length(), 1);
+    resolve(alice.mls_delete_group(group.clone()))
+        .await
+        .unwrap();
+    let gone = resolve(alice.mls_group_epoch(group)).await.unwrap_err();
+    assert_eq!(error_code(&gone).1, "MLS_GROUP_NOT_FOUND");
+    let unknown = resolve(bob.mls_welcome_state("00".into()))
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&unknown).1, "WELCOME_NOT_FOUND");
+
+    resolve(alice.close()).await.unwrap();
+    resolve(bob.close()).await.unwrap();
+}

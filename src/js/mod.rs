@@ -5,6 +5,7 @@
 //! complete asynchronously (IndexedDB) keep the same API.
 
 mod error;
+mod mls;
 
 use std::cell::RefCell;
 use std::rc::Rc;

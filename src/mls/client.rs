@@ -97,6 +97,10 @@ struct Identity {
 }
 
 impl<'s> MlsClient<'s> {
+    pub(crate) fn groups(&self) -> &'s super::GroupCache {
+        self.store.mls_groups()
+    }
+
     pub(crate) fn conn(&self) -> &'s Connection {
         self.store.connection()
     }
@@ -109,8 +113,43 @@ impl<'s> MlsClient<'s> {
         let tx = self.conn().transaction()?;
         let provider = MlsProvider::new(&self.crypto, &tx);
         let out = f(&provider)?;
-        drop(provider);
         tx.commit()?;
+        Ok(out)
+    }
+
+    /// Runs `f` on the group in one transaction. The group comes from the store's cache when it is there and
+    /// goes back only after the commit: on any error it is dropped and reloaded next time.
+    pub(crate) fn in_group_transaction<T>(
+        &self,
+        group_id: &[u8],
+        f: impl FnOnce(&MlsProvider<'_>, &mut MlsGroup) -> Result<T, MlsError>,
+    ) -> Result<T, MlsError> {
+        let cache = self.groups();
+        let tx = self.conn().transaction()?;
+        let provider = MlsProvider::new(&self.crypto, &tx);
+        let mut group = match cache.take(group_id) {
+            Some(group) => group,
+            None => Self::load_group(&provider, group_id)?,
+        };
+        let out = f(&provider, &mut group)?;
+        tx.commit()?;
+        cache.put(group_id.to_vec(), group);
+        Ok(out)
+    }
+
+    /// Reads from the group without changing it.
+    fn read_group<T>(
+        &self,
+        group_id: &[u8],
+        f: impl FnOnce(&MlsGroup) -> T,
+    ) -> Result<T, MlsError> {
+        let cache = self.groups();
+        let group = match cache.take(group_id) {
+            Some(group) => group,
+            None => Self::load_group(&MlsProvider::new(&self.crypto, self.conn()), group_id)?,
+        };
+        let out = f(&group);
+        cache.put(group_id.to_vec(), group);
         Ok(out)
     }
 
@@ -309,13 +348,12 @@ impl<'s> MlsClient<'s> {
         key_packages: &[Vec<u8>],
     ) -> Result<AddMembersOutput, MlsError> {
         let conn = self.conn();
-        self.in_transaction(|provider| {
+        self.in_group_transaction(group_id, |provider, group| {
             let identity = Self::identity(provider, conn)?;
             let key_packages = key_packages
                 .iter()
                 .map(|bytes| parse_key_package(provider, bytes))
                 .collect::<Result<Vec<_>, _>>()?;
-            let mut group = Self::load_group(provider, group_id)?;
             let (commit, welcome, _group_info) = group
                 .add_members(provider, &identity.signer, &key_packages)
                 .map_err(|e| MlsError::protocol("add members", e))?;
@@ -337,9 +375,8 @@ impl<'s> MlsClient<'s> {
         identities: &[Vec<u8>],
     ) -> Result<Vec<u8>, MlsError> {
         let conn = self.conn();
-        self.in_transaction(|provider| {
+        self.in_group_transaction(group_id, |provider, group| {
             let identity = Self::identity(provider, conn)?;
-            let mut group = Self::load_group(provider, group_id)?;
             let indices = identities
                 .iter()
                 .map(|wanted| {
@@ -364,8 +401,7 @@ impl<'s> MlsClient<'s> {
     /// # Errors
     /// The group is unknown or OpenMLS fails.
     pub fn merge_pending_commit(&self, group_id: &[u8]) -> Result<u64, MlsError> {
-        self.in_transaction(|provider| {
-            let mut group = Self::load_group(provider, group_id)?;
+        self.in_group_transaction(group_id, |provider, group| {
             group
                 .merge_pending_commit(provider)
                 .map_err(|e| MlsError::protocol("merge pending commit", e))?;
@@ -378,8 +414,7 @@ impl<'s> MlsClient<'s> {
     /// # Errors
     /// The group is unknown or storage fails.
     pub fn clear_pending_commit(&self, group_id: &[u8]) -> Result<(), MlsError> {
-        self.in_transaction(|provider| {
-            let mut group = Self::load_group(provider, group_id)?;
+        self.in_group_transaction(group_id, |provider, group| {
             group.clear_pending_commit(provider.storage())?;
             Ok(())
         })
@@ -391,9 +426,8 @@ impl<'s> MlsClient<'s> {
     /// The group is unknown, has a pending commit, or OpenMLS fails.
     pub fn encrypt(&self, group_id: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, MlsError> {
         let conn = self.conn();
-        self.in_transaction(|provider| {
+        self.in_group_transaction(group_id, |provider, group| {
             let identity = Self::identity(provider, conn)?;
-            let mut group = Self::load_group(provider, group_id)?;
             let message = group
                 .create_message(provider, &identity.signer, plaintext)
                 .map_err(|e| MlsError::protocol("encrypt", e))?;
@@ -407,12 +441,11 @@ impl<'s> MlsClient<'s> {
     /// # Errors
     /// The bytes are not an MLS message for this group, or OpenMLS rejects it (nothing is stored then).
     pub fn process_message(&self, group_id: &[u8], message: &[u8]) -> Result<Incoming, MlsError> {
-        self.in_transaction(|provider| {
-            let message = MlsMessageIn::tls_deserialize_exact(message)
-                .map_err(|e| MlsError::invalid("MLS message", e))?
-                .try_into_protocol_message()
-                .map_err(|e| MlsError::invalid("protocol message", e))?;
-            let mut group = Self::load_group(provider, group_id)?;
+        let message = MlsMessageIn::tls_deserialize_exact(message)
+            .map_err(|e| MlsError::invalid("MLS message", e))?
+            .try_into_protocol_message()
+            .map_err(|e| MlsError::invalid("protocol message", e))?;
+        self.in_group_transaction(group_id, |provider, group| {
             let processed = group
                 .process_message(provider, message)
                 .map_err(|e| MlsError::protocol("process message", e))?;
@@ -467,8 +500,7 @@ impl<'s> MlsClient<'s> {
     /// # Errors
     /// The group is unknown or storage fails.
     pub fn group_epoch(&self, group_id: &[u8]) -> Result<u64, MlsError> {
-        let provider = MlsProvider::new(&self.crypto, self.conn());
-        Ok(Self::load_group(&provider, group_id)?.epoch().as_u64())
+        self.read_group(group_id, |group| group.epoch().as_u64())
     }
 
     /// Credential identities of the group's members, in leaf order.
@@ -476,12 +508,12 @@ impl<'s> MlsClient<'s> {
     /// # Errors
     /// The group is unknown or storage fails.
     pub fn members(&self, group_id: &[u8]) -> Result<Vec<Vec<u8>>, MlsError> {
-        let provider = MlsProvider::new(&self.crypto, self.conn());
-        let group = Self::load_group(&provider, group_id)?;
-        Ok(group
-            .members()
-            .filter_map(|m| member_identity(&m))
-            .collect())
+        self.read_group(group_id, |group| {
+            group
+                .members()
+                .filter_map(|m| member_identity(&m))
+                .collect()
+        })
     }
 
     /// Deletes every row of the group's state, epoch key pairs included (forward secrecy).
@@ -490,6 +522,7 @@ impl<'s> MlsClient<'s> {
     /// The group is unknown or storage fails.
     pub fn delete_group(&self, group_id: &[u8]) -> Result<(), MlsError> {
         let conn = self.conn();
+        self.groups().take(group_id);
         self.in_transaction(|provider| {
             let mut group = Self::load_group(provider, group_id)?;
             group.delete(provider.storage())?;

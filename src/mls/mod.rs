@@ -2,6 +2,7 @@
 //! with RustCrypto (`provider`), and a small client API (`client`, `welcome`) so an app never touches the
 //! trait. Every client operation runs in one SQL transaction.
 
+mod cache;
 mod client;
 pub mod codec;
 mod error;
@@ -9,6 +10,7 @@ mod provider;
 pub mod storage;
 mod welcome;
 
+pub use cache::GroupCache;
 pub use client::{
     AddMembersOutput, GeneratedKeyPackage, IdentityInfo, Incoming, KeyPackageState, MlsClient,
     CIPHERSUITE,

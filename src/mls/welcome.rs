@@ -177,13 +177,19 @@ impl MlsClient<'_> {
                 }
             }
             let welcome = parse_welcome(&row.welcome)?;
-            let (key_package_ref, protected) = protect_key_package(conn, &welcome)?;
+            let protected = protect_key_package(conn, &welcome)?;
+            let (key_package_ref, protected) = match protected {
+                Some(p) => (Some(p.key), Some(p.bundle)),
+                None => (None, None),
+            };
             let join_config = MlsGroupJoinConfig::builder().use_ratchet_tree_extension(true).build();
             let group = StagedWelcome::new_from_welcome(provider, &join_config, welcome, None)
                 .map_err(|e| MlsError::protocol("process welcome", e))?
                 .into_group(provider)
                 .map_err(|e| MlsError::protocol("join group", e))?;
             let group_id = group.group_id().as_slice().to_vec();
+            // A group of this id loaded before (a rejoin after the app deleted it) is stale now.
+            self.groups().take(&group_id);
             conn.execute(
                 "UPDATE chat_welcomes SET state = 'in_flight', in_flight_since_ms = coalesce(in_flight_since_ms, ?2),
                      group_id = ?3, key_package_ref = coalesce(?4, key_package_ref),
@@ -254,11 +260,17 @@ impl MlsClient<'_> {
     }
 }
 
+/// The storage key and encoded bundle of the key package a welcome consumes.
+struct ProtectedKeyPackage {
+    key: Vec<u8>,
+    bundle: Vec<u8>,
+}
+
 /// Finds which of our key packages the welcome is for and returns its storage key and bytes, to keep.
 fn protect_key_package(
     conn: &Connection,
     welcome: &Welcome,
-) -> Result<(Option<Vec<u8>>, Option<Vec<u8>>), MlsError> {
+) -> Result<Option<ProtectedKeyPackage>, MlsError> {
     for secrets in welcome.secrets() {
         let key = encode("key package ref", &secrets.new_member()).map_err(storage_err)?;
         let bundle: Option<Vec<u8>> = conn.query_optional(
@@ -269,8 +281,8 @@ fn protect_key_package(
         if let Some(bundle) = bundle {
             // Check that what we keep decodes, so a later re-join cannot fail on it.
             let _: KeyPackageBundle = decode("key package", &bundle).map_err(storage_err)?;
-            return Ok((Some(key), Some(bundle)));
+            return Ok(Some(ProtectedKeyPackage { key, bundle }));
         }
     }
-    Ok((None, None))
+    Ok(None)
 }

@@ -1,7 +1,8 @@
 //! Connection settings applied at every open. The defaults were chosen from measurements on OPFS (sahpool) in
 //! headless Chromium, release build; `scripts/bench.sh` reprints them and README.md records the table.
 
-/// SQLite's rollback journal handling. WAL is absent on purpose: sahpool has no shared memory for it.
+/// SQLite's journal. sahpool has no shared memory, so WAL runs in exclusive locking mode (SQLite then keeps
+/// the WAL index in heap memory); one connection per database is all a store ever has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JournalMode {
     /// Delete the journal after each transaction (frees a pool slot's contents each commit).
@@ -10,14 +11,18 @@ pub enum JournalMode {
     Truncate,
     /// Keep the journal and zero its header after each transaction.
     Persist,
+    /// Write-ahead log, in exclusive locking mode so that SQLite keeps the WAL index in heap memory.
+    Wal,
 }
 
 impl JournalMode {
+    /// The mode's name, as `PRAGMA journal_mode` reports it once set.
     pub(crate) fn as_sql(self) -> &'static str {
         match self {
             JournalMode::Delete => "DELETE",
             JournalMode::Truncate => "TRUNCATE",
             JournalMode::Persist => "PERSIST",
+            JournalMode::Wal => "WAL",
         }
     }
 }
@@ -52,7 +57,7 @@ pub struct StoreConfig {
 impl Default for StoreConfig {
     fn default() -> Self {
         StoreConfig {
-            journal_mode: JournalMode::Truncate,
+            journal_mode: JournalMode::Wal,
             synchronous: Synchronous::Full,
             page_size: 8192,
         }
@@ -62,8 +67,14 @@ impl Default for StoreConfig {
 impl StoreConfig {
     /// The PRAGMA batch run at open. Foreign keys are always on: the schema's cascades depend on them.
     pub(crate) fn pragmas(&self) -> String {
+        // Exclusive locking must come before the first read: a database whose header says WAL can only be
+        // opened that way on a VFS without shared memory.
+        let locking = match self.journal_mode {
+            JournalMode::Wal => "PRAGMA locking_mode = EXCLUSIVE;",
+            _ => "",
+        };
         format!(
-            "PRAGMA page_size = {}; PRAGMA foreign_keys = ON; PRAGMA journal_mode = {}; PRAGMA synchronous = {};",
+            "{locking} PRAGMA page_size = {}; PRAGMA foreign_keys = ON; PRAGMA journal_mode = {}; PRAGMA synchronous = {};",
             self.page_size,
             self.journal_mode.as_sql(),
             self.synchronous.as_sql()

@@ -2,6 +2,7 @@
 //! that the JS boundary passes on unchanged.
 
 use crate::backend::{Backend, BackendUnavailable, InvalidStoreName, UnknownBackend};
+use crate::mls::{MlsError, MlsStorageError};
 use crate::sql::migrate::MigrationError;
 use crate::sql::SqlError;
 use crate::vfs::VfsError;
@@ -19,6 +20,9 @@ pub enum StoreError {
     /// This worker already has the store open; two connections to one sahpool file would corrupt it.
     #[error("store {name:?} is already open on {backend} in this context")]
     AlreadyOpen { name: String, backend: Backend },
+    /// The backend kept another journal mode than the one configured.
+    #[error("journal mode {wanted} was refused; the database stays in {got}")]
+    JournalModeRefused { wanted: &'static str, got: String },
     /// The store was closed.
     #[error("store is closed")]
     Closed,
@@ -43,6 +47,17 @@ pub enum StoreError {
     Migration(MigrationError),
     #[error(transparent)]
     Sql(SqlError),
+    #[error(transparent)]
+    Mls(MlsError),
+}
+
+impl From<MlsError> for StoreError {
+    fn from(error: MlsError) -> Self {
+        match error {
+            MlsError::Storage(MlsStorageError::Sql(source)) => StoreError::from(source),
+            other => StoreError::Mls(other),
+        }
+    }
 }
 
 impl From<SqlError> for StoreError {
@@ -79,6 +94,7 @@ impl StoreError {
             StoreError::BackendUnavailable(_) => "BACKEND_UNAVAILABLE",
             StoreError::AlreadyOpen { .. } => "STORE_ALREADY_OPEN",
             StoreError::Closed => "STORE_CLOSED",
+            StoreError::JournalModeRefused { .. } => "JOURNAL_MODE_REFUSED",
             StoreError::InvalidArgument(_) => "INVALID_ARGUMENT",
             StoreError::Vfs(VfsError::Opfs { in_use: true, .. }) => "OPFS_IN_USE",
             StoreError::Vfs(VfsError::Opfs {
@@ -108,6 +124,23 @@ impl StoreError {
                 "CONSTRAINT_VIOLATION"
             }
             StoreError::Sql(_) => "SQLITE_ERROR",
+            StoreError::Mls(error) => mls_code(error),
         }
+    }
+}
+
+fn mls_code(error: &MlsError) -> &'static str {
+    match error {
+        MlsError::NoIdentity => "MLS_NO_IDENTITY",
+        MlsError::IdentityExists => "MLS_IDENTITY_EXISTS",
+        MlsError::GroupNotFound(_) => "MLS_GROUP_NOT_FOUND",
+        MlsError::InvalidMessage { .. } => "MLS_INVALID_MESSAGE",
+        MlsError::Protocol { .. } => "MLS_PROTOCOL_ERROR",
+        MlsError::MemberNotFound(_) => "MLS_MEMBER_NOT_FOUND",
+        MlsError::WelcomeNotFound(_) => "WELCOME_NOT_FOUND",
+        MlsError::WelcomeExpired { .. } => "WELCOME_EXPIRED",
+        MlsError::WelcomeConfirmed(_) => "WELCOME_ALREADY_CONFIRMED",
+        MlsError::Storage(MlsStorageError::ProviderVersion { .. }) => "MLS_PROVIDER_VERSION",
+        MlsError::Storage(_) => "MLS_STATE_CORRUPT",
     }
 }

@@ -86,6 +86,7 @@ pub struct Store {
     conn: Connection,
     name: String,
     backend: Backend,
+    mls_groups: crate::mls::GroupCache,
     _registration: OpenRegistration,
 }
 
@@ -117,11 +118,20 @@ impl Store {
         let vfs_name = vfs::prepare(backend).await?;
         let conn = Connection::open(&vfs::file_name(name), vfs_name)?;
         conn.execute_batch(&config.pragmas())?;
+        // SQLite keeps the old mode, silently, when a VFS cannot run the one asked for.
+        let journal_mode: String = conn.query_value("PRAGMA journal_mode", &[])?;
+        if !journal_mode.eq_ignore_ascii_case(config.journal_mode.as_sql()) {
+            return Err(StoreError::JournalModeRefused {
+                wanted: config.journal_mode.as_sql(),
+                got: journal_mode,
+            });
+        }
         migrate::migrate_to_latest(&conn, MIGRATIONS, now_ms())?;
         Ok(Store {
             conn,
             name: name.to_owned(),
             backend,
+            mls_groups: crate::mls::GroupCache::default(),
             _registration: registration,
         })
     }
@@ -141,6 +151,11 @@ impl Store {
     /// Writes made here bypass the domain APIs' invariants; keep them to your own tables.
     pub fn connection(&self) -> &Connection {
         &self.conn
+    }
+
+    /// The MLS groups loaded by earlier calls.
+    pub(crate) fn mls_groups(&self) -> &crate::mls::GroupCache {
+        &self.mls_groups
     }
 
     /// The schema version the database is at.
@@ -164,6 +179,7 @@ impl Store {
     /// # Errors
     /// `version` is unknown, or a step fails (that step is rolled back).
     pub fn migrate_to(&self, version: u32) -> Result<MigrationReport, StoreError> {
+        self.mls_groups.clear();
         Ok(migrate::migrate_to(
             &self.conn,
             MIGRATIONS,

@@ -36,16 +36,18 @@ pub(super) fn export(file: &str) -> Result<Vec<u8>, VfsError> {
 
 pub(super) fn import(file: &str, bytes: &[u8]) -> Result<(), VfsError> {
     let util = util()?;
-    // The journal belongs to the file being replaced; an import refuses to run beside one.
-    util.remove(&super::journal_name(file))
-        .map_err(|e| transfer_error(&e))?;
+    // The journal and WAL belong to the file being replaced; an import refuses to run beside them.
+    for sidecar in super::sidecar_names(file) {
+        util.remove(&sidecar).map_err(|e| transfer_error(&e))?;
+    }
     util.remove(file).map_err(|e| transfer_error(&e))?;
     util.import_db(file, bytes).map_err(|e| transfer_error(&e))
 }
 
 pub(super) fn remove(file: &str) -> Result<bool, VfsError> {
     let util = util()?;
-    util.remove(&super::journal_name(file))
-        .map_err(|e| transfer_error(&e))?;
+    for sidecar in super::sidecar_names(file) {
+        util.remove(&sidecar).map_err(|e| transfer_error(&e))?;
+    }
     util.remove(file).map_err(|e| transfer_error(&e))
 }

@@ -41,9 +41,10 @@ pub(crate) fn file_name(name: &str) -> String {
     format!("{name}.sqlite3")
 }
 
-/// The rollback journal SQLite keeps beside `file`.
-pub(crate) fn journal_name(file: &str) -> String {
-    format!("{file}-journal")
+/// The files SQLite may keep beside `file`: the rollback journal and the write-ahead log. They belong to that
+/// file: removing or replacing it removes them too.
+pub(crate) fn sidecar_names(file: &str) -> [String; 2] {
+    [format!("{file}-journal"), format!("{file}-wal")]
 }
 
 /// Makes the backend's VFS ready and returns its SQLite name.

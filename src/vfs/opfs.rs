@@ -12,8 +12,9 @@ use crate::backend::Backend;
 
 pub(crate) const VFS_NAME: &str = "mls-web-store-opfs";
 const DIRECTORY: &str = ".mls-web-store/sahpool";
-/// Slots a store needs: its database file and its rollback journal.
-const SLOTS_PER_STORE: usize = 2;
+/// Slots a store needs: its database file, its write-ahead log, and a rollback journal (used while a store
+/// created in rollback mode switches to WAL).
+const SLOTS_PER_STORE: usize = 3;
 /// Spare slots kept free so a new store opens without growing the pool first.
 const SPARE_SLOTS: usize = 4;
 
@@ -77,9 +78,11 @@ pub(super) async fn export(file: &str) -> Result<Vec<u8>, VfsError> {
 
 pub(super) async fn import(file: &str, bytes: &[u8]) -> Result<(), VfsError> {
     let util = pool().await?;
-    // The journal belongs to the file being replaced; an import refuses to run beside one.
-    util.remove(&super::journal_name(file))
-        .map_err(|e| opfs_error("remove", &e))?;
+    // The journal and WAL belong to the file being replaced; an import refuses to run beside them.
+    for sidecar in super::sidecar_names(file) {
+        util.remove(&sidecar)
+            .map_err(|e| opfs_error("remove", &e))?;
+    }
     util.remove(file).map_err(|e| opfs_error("remove", &e))?;
     util.import_db(file, bytes)
         .map_err(|e| opfs_error("import", &e))
@@ -87,7 +90,9 @@ pub(super) async fn import(file: &str, bytes: &[u8]) -> Result<(), VfsError> {
 
 pub(super) async fn remove(file: &str) -> Result<bool, VfsError> {
     let util = pool().await?;
-    util.remove(&super::journal_name(file))
-        .map_err(|e| opfs_error("remove", &e))?;
+    for sidecar in super::sidecar_names(file) {
+        util.remove(&sidecar)
+            .map_err(|e| opfs_error("remove", &e))?;
+    }
     util.remove(file).map_err(|e| opfs_error("remove", &e))
 }

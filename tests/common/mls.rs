@@ -10,7 +10,7 @@ use openmls::test_utils::storage_state::GroupStorageState;
 use openmls_basic_credential::SignatureKeyPair;
 use openmls_memory_storage::MemoryStorage;
 
-use super::mls_support::{ciphersuite, mls_row_counts, store_with_identity, TeeProvider};
+use super::mls_support::{ciphersuite, mls_row_counts, reopen, store_with_identity, TeeProvider};
 use super::{cleanup, close_fully, unique_name};
 
 const T0: i64 = 1_800_000_000_000;
@@ -164,7 +164,6 @@ pub async fn mls_storage_matches_memory_storage(choice: BackendChoice) {
     assert!(same_state(&alice, &group_id), "after remove (alice)");
     assert!(same_state(&bob, &group_id), "after remove (bob)");
 
-    drop((alice, bob));
     close_fully(alice_store).await;
     close_fully(bob_store).await;
     cleanup(&alice_name, choice).await;
@@ -457,6 +456,32 @@ pub async fn mls_failed_operations_leave_no_trace(choice: BackendChoice) {
         before
     );
     assert!(alice_store.connection().is_autocommit());
+
+    // A write that fails inside OpenMLS's operation (after it changed its in-memory group) rolls back, and
+    // the store forgets that in-memory group: the next call works from what storage holds.
+    alice.encrypt(&group_id, b"warm").unwrap();
+    let before = snapshot(&alice_store);
+    alice_store
+        .connection()
+        .execute_batch(
+            "CREATE TEMP TRIGGER refuse_group_writes BEFORE UPDATE ON mls_group_data
+             BEGIN SELECT RAISE(ABORT, 'refused by test'); END;",
+        )
+        .unwrap();
+    assert!(alice.encrypt(&group_id, b"lost").is_err());
+    assert_eq!(snapshot(&alice_store), before);
+    alice_store
+        .connection()
+        .execute_batch("DROP TRIGGER refuse_group_writes")
+        .unwrap();
+    alice.encrypt(&group_id, b"after").unwrap();
+    let live = snapshot(&alice_store);
+    let alice_store = reopen(&alice_name, alice_store, choice).await;
+    assert_eq!(snapshot(&alice_store), live);
+    alice_store
+        .mls()
+        .encrypt(&group_id, b"after reopen")
+        .unwrap();
 
     let fresh_name = unique_name("no-identity");
     let fresh = super::open(&fresh_name, choice).await;

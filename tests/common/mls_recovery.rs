@@ -3,11 +3,10 @@
 
 use mls_web_store::backend::BackendChoice;
 use mls_web_store::mls::{Incoming, MlsClient, MlsError, MlsStorageError, WelcomeConfig};
-use mls_web_store::store::Store;
 use openmls_traits::storage::{traits, Entity, Key, StorageProvider, CURRENT_VERSION};
 use serde::{Deserialize, Serialize};
 
-use super::mls_support::store_with_identity;
+use super::mls_support::{reopen, store_with_identity};
 use super::{cleanup, close_fully};
 
 const T0: i64 = 1_800_000_000_000;
@@ -38,11 +37,6 @@ fn exchange(from: &MlsClient<'_>, to: &MlsClient<'_>, group: &[u8], text: &str, 
             sender: sender.as_bytes().to_vec()
         }
     );
-}
-
-async fn reopen(name: &str, store: Store, choice: BackendChoice) -> Store {
-    close_fully(store).await;
-    super::open(name, choice).await
 }
 
 /// Groups, epochs, members, the identity and its signing key, and key package flags survive a restart, and
@@ -244,6 +238,10 @@ pub async fn mls_recovery_corrupted_rows_give_typed_errors(choice: BackendChoice
         &[&group_key],
     )
     .unwrap();
+    // Damage on disk is seen when the group is loaded; the store has the group loaded since the last
+    // call, so reopen it as a restart would.
+    let store = reopen(&alice_name, store, choice).await;
+    let conn = store.connection();
     match store.mls().encrypt(&other, b"x") {
         Err(MlsError::Storage(MlsStorageError::ProviderVersion {
             found: 99,

@@ -44,6 +44,12 @@ impl<'a> OpenMlsProvider for TeeProvider<'a> {
     }
 }
 
+/// Closes the store (releasing OPFS when nothing else holds it) and opens it again, as a restart would.
+pub async fn reopen(name: &str, store: Store, choice: BackendChoice) -> Store {
+    super::close_fully(store).await;
+    super::open(name, choice).await
+}
+
 /// Opens a store and gives it an MLS identity.
 pub async fn store_with_identity(test: &str, who: &str, choice: BackendChoice) -> (String, Store) {
     let name = super::unique_name(&format!("{test}-{who}"));

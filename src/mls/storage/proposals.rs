@@ -21,11 +21,14 @@ pub(super) fn queue(
     Ok(())
 }
 
+/// An encoded `(proposal_ref, proposal)` pair.
+type EncodedProposal = (Vec<u8>, Vec<u8>);
+
 /// `(proposal_ref, proposal)` pairs in queue order.
 pub(super) fn read_all(
     conn: &Connection,
     group_id: &[u8],
-) -> Result<Vec<(Vec<u8>, Vec<u8>)>, MlsStorageError> {
+) -> Result<Vec<EncodedProposal>, MlsStorageError> {
     let rows: Vec<(Vec<u8>, Vec<u8>, u16)> = conn.query_map(
         "SELECT proposal_ref, proposal, provider_version FROM mls_proposals WHERE group_id = ?1 ORDER BY rowid",
         &[&group_id],

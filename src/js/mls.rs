@@ -1,0 +1,314 @@
+//! The MLS client API for JavaScript: `mls*` methods on `Store`. Bytes cross as `Uint8Array`, results as
+//! plain objects; every method resolves after its one SQL transaction has committed.
+
+use js_sys::{Array, Object, Promise, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::{set, JsStore};
+use crate::mls::{Incoming, WelcomeConfig, WelcomeState};
+use crate::platform::now_ms;
+use crate::store::StoreError;
+
+fn bytes(value: &[u8]) -> JsValue {
+    Uint8Array::from(value).into()
+}
+
+fn byte_list(values: &[Vec<u8>]) -> JsValue {
+    values.iter().map(|v| bytes(v)).collect::<Array>().into()
+}
+
+/// Reads an array of `Uint8Array`s; anything else is an `INVALID_ARGUMENT`.
+fn byte_arrays(list: &Array, what: &'static str) -> Result<Vec<Vec<u8>>, StoreError> {
+    list.iter()
+        .map(|item| {
+            item.dyn_into::<Uint8Array>()
+                .map(|array| array.to_vec())
+                .map_err(|_| StoreError::InvalidArgument(what))
+        })
+        .collect()
+}
+
+/// `{ gracePeriodMs }` from an optional options object; the default grace period when absent.
+fn welcome_config(options: &JsValue) -> Result<WelcomeConfig, StoreError> {
+    let mut config = WelcomeConfig::default();
+    if options.is_undefined() || options.is_null() {
+        return Ok(config);
+    }
+    let grace = js_sys::Reflect::get(options, &JsValue::from_str("gracePeriodMs"))
+        .map_err(|_| StoreError::InvalidArgument("options must be an object"))?;
+    if !grace.is_undefined() {
+        let grace = grace
+            .as_f64()
+            .filter(|ms| ms.is_finite() && *ms >= 0.0 && *ms <= 9.0e15)
+            .ok_or(StoreError::InvalidArgument(
+                "gracePeriodMs must be a non-negative number of milliseconds",
+            ))?;
+        // The filter above keeps the value inside i64's range.
+        config.grace_period_ms = grace as i64;
+    }
+    Ok(config)
+}
+
+fn identity_object(identity: &[u8], signature_public_key: &[u8]) -> JsValue {
+    let object = Object::new();
+    set(&object, "identity", &bytes(identity));
+    set(&object, "signaturePublicKey", &bytes(signature_public_key));
+    object.into()
+}
+
+fn welcome_state_name(state: WelcomeState) -> &'static str {
+    match state {
+        WelcomeState::Received => "received",
+        WelcomeState::InFlight => "in_flight",
+        WelcomeState::Confirmed => "confirmed",
+        WelcomeState::Expired => "expired",
+    }
+}
+
+/// Epochs are u64 in MLS; as a JS number they are exact up to 2^53, which no group reaches.
+fn epoch_value(epoch: u64) -> JsValue {
+    JsValue::from_f64(epoch as f64)
+}
+
+#[wasm_bindgen(js_class = Store)]
+impl JsStore {
+    /// Creates this store's MLS identity (basic credential for `identity`, new Ed25519 key pair). Resolves to
+    /// `{ identity, signaturePublicKey }`. Rejects with `MLS_IDENTITY_EXISTS` when the store has one.
+    #[wasm_bindgen(js_name = mlsCreateIdentity)]
+    pub fn mls_create_identity(&self, identity: Vec<u8>) -> Promise {
+        self.spawn(move |store| async move {
+            let info = store.mls().create_identity(&identity)?;
+            Ok(identity_object(&info.identity, &info.signature_public_key))
+        })
+    }
+
+    /// Resolves to `{ identity, signaturePublicKey }`, or `undefined` when no identity exists yet.
+    #[wasm_bindgen(js_name = mlsIdentity)]
+    pub fn mls_identity(&self) -> Promise {
+        self.spawn(move |store| async move {
+            Ok(store
+                .mls()
+                .identity_info()?
+                .map_or(JsValue::UNDEFINED, |info| {
+                    identity_object(&info.identity, &info.signature_public_key)
+                }))
+        })
+    }
+
+    /// Generates `count` key packages to publish. Resolves to `[{ keyPackage, hashRef }]`. Last-resort key
+    /// packages stay usable after a welcome consumed them.
+    #[wasm_bindgen(js_name = mlsGenerateKeyPackages)]
+    pub fn mls_generate_key_packages(&self, count: u32, last_resort: Option<bool>) -> Promise {
+        self.spawn(move |store| async move {
+            if count > 1000 {
+                return Err(StoreError::InvalidArgument(
+                    "at most 1000 key packages per call",
+                ));
+            }
+            let generated = store
+                .mls()
+                .generate_key_packages(count, last_resort.unwrap_or(false))?;
+            Ok(generated
+                .iter()
+                .map(|kp| {
+                    let object = Object::new();
+                    set(&object, "keyPackage", &bytes(&kp.key_package));
+                    set(&object, "hashRef", &bytes(&kp.hash_ref));
+                    JsValue::from(object)
+                })
+                .collect::<Array>()
+                .into())
+        })
+    }
+
+    /// Resolves to `{ available, used }`: ordinary key packages not yet used, and used ones.
+    #[wasm_bindgen(js_name = mlsKeyPackageCounts)]
+    pub fn mls_key_package_counts(&self) -> Promise {
+        self.spawn(move |store| async move {
+            let (available, used) = store.mls().key_package_counts()?;
+            let object = Object::new();
+            set(&object, "available", &available.into());
+            set(&object, "used", &used.into());
+            Ok(object.into())
+        })
+    }
+
+    /// Resolves to `{ used, lastResort }` for one of our key packages, or `undefined` when unknown.
+    #[wasm_bindgen(js_name = mlsKeyPackageState)]
+    pub fn mls_key_package_state(&self, key_package: Vec<u8>) -> Promise {
+        self.spawn(move |store| async move {
+            Ok(store
+                .mls()
+                .key_package_state(&key_package)?
+                .map_or(JsValue::UNDEFINED, |state| {
+                    let object = Object::new();
+                    set(&object, "used", &state.used.into());
+                    set(&object, "lastResort", &state.last_resort.into());
+                    object.into()
+                }))
+        })
+    }
+
+    /// Creates a group with this identity as its only member. Resolves to the group id (random when not given).
+    #[wasm_bindgen(js_name = mlsCreateGroup)]
+    pub fn mls_create_group(&self, group_id: Option<Vec<u8>>) -> Promise {
+        self.spawn(move |store| async move {
+            Ok(bytes(&store.mls().create_group(group_id.as_deref())?))
+        })
+    }
+
+    /// Commits adding the members of `keyPackages` (array of `Uint8Array`). Resolves to `{ commit, welcome }`;
+    /// send both, then call `mlsMergePendingCommit` once the delivery service accepted the commit.
+    #[wasm_bindgen(js_name = mlsAddMembers)]
+    pub fn mls_add_members(&self, group_id: Vec<u8>, key_packages: Array) -> Promise {
+        let key_packages = byte_arrays(&key_packages, "keyPackages must be an array of Uint8Array");
+        self.spawn(move |store| async move {
+            let output = store.mls().add_members(&group_id, &key_packages?)?;
+            let object = Object::new();
+            set(&object, "commit", &bytes(&output.commit));
+            set(&object, "welcome", &bytes(&output.welcome));
+            Ok(object.into())
+        })
+    }
+
+    /// Commits removing the members with these credential identities. Resolves to the commit bytes.
+    #[wasm_bindgen(js_name = mlsRemoveMembers)]
+    pub fn mls_remove_members(&self, group_id: Vec<u8>, identities: Array) -> Promise {
+        let identities = byte_arrays(&identities, "identities must be an array of Uint8Array");
+        self.spawn(move |store| async move {
+            Ok(bytes(&store.mls().remove_members(&group_id, &identities?)?))
+        })
+    }
+
+    /// Merges our pending commit. Resolves to the new epoch.
+    #[wasm_bindgen(js_name = mlsMergePendingCommit)]
+    pub fn mls_merge_pending_commit(&self, group_id: Vec<u8>) -> Promise {
+        self.spawn(move |store| async move {
+            Ok(epoch_value(store.mls().merge_pending_commit(&group_id)?))
+        })
+    }
+
+    /// Drops our pending commit (the delivery service rejected it).
+    #[wasm_bindgen(js_name = mlsClearPendingCommit)]
+    pub fn mls_clear_pending_commit(&self, group_id: Vec<u8>) -> Promise {
+        self.spawn(move |store| async move {
+            store.mls().clear_pending_commit(&group_id)?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Encrypts an application message for the group. Resolves to the message bytes to send.
+    #[wasm_bindgen(js_name = mlsEncrypt)]
+    pub fn mls_encrypt(&self, group_id: Vec<u8>, plaintext: Vec<u8>) -> Promise {
+        self.spawn(
+            move |store| async move { Ok(bytes(&store.mls().encrypt(&group_id, &plaintext)?)) },
+        )
+    }
+
+    /// Processes a message from the group. Resolves to one of
+    /// `{ kind: "application", plaintext, sender }`, `{ kind: "commit", epoch, stillMember }`,
+    /// `{ kind: "proposal" }` or `{ kind: "own" }`.
+    #[wasm_bindgen(js_name = mlsProcessMessage)]
+    pub fn mls_process_message(&self, group_id: Vec<u8>, message: Vec<u8>) -> Promise {
+        self.spawn(move |store| async move {
+            let object = Object::new();
+            match store.mls().process_message(&group_id, &message)? {
+                Incoming::Application { plaintext, sender } => {
+                    set(&object, "kind", &"application".into());
+                    set(&object, "plaintext", &bytes(&plaintext));
+                    set(&object, "sender", &bytes(&sender));
+                }
+                Incoming::Commit {
+                    epoch,
+                    still_member,
+                } => {
+                    set(&object, "kind", &"commit".into());
+                    set(&object, "epoch", &epoch_value(epoch));
+                    set(&object, "stillMember", &still_member.into());
+                }
+                Incoming::Proposal => set(&object, "kind", &"proposal".into()),
+                Incoming::Own => set(&object, "kind", &"own".into()),
+            }
+            Ok(object.into())
+        })
+    }
+
+    /// Resolves to the ids of the store's groups.
+    #[wasm_bindgen(js_name = mlsListGroups)]
+    pub fn mls_list_groups(&self) -> Promise {
+        self.spawn(move |store| async move { Ok(byte_list(&store.mls().list_groups()?)) })
+    }
+
+    /// Resolves to the group's epoch.
+    #[wasm_bindgen(js_name = mlsGroupEpoch)]
+    pub fn mls_group_epoch(&self, group_id: Vec<u8>) -> Promise {
+        self.spawn(move |store| async move { Ok(epoch_value(store.mls().group_epoch(&group_id)?)) })
+    }
+
+    /// Resolves to the credential identities of the group's members.
+    #[wasm_bindgen(js_name = mlsMembers)]
+    pub fn mls_members(&self, group_id: Vec<u8>) -> Promise {
+        self.spawn(move |store| async move { Ok(byte_list(&store.mls().members(&group_id)?)) })
+    }
+
+    /// Deletes the group and every key of it.
+    #[wasm_bindgen(js_name = mlsDeleteGroup)]
+    pub fn mls_delete_group(&self, group_id: Vec<u8>) -> Promise {
+        self.spawn(move |store| async move {
+            store.mls().delete_group(&group_id)?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Stores a received welcome before anything else happens to it. Resolves to its id (a hex string; the
+    /// same welcome always gets the same id).
+    #[wasm_bindgen(js_name = mlsReceiveWelcome)]
+    pub fn mls_receive_welcome(&self, welcome: Vec<u8>) -> Promise {
+        self.spawn(move |store| async move {
+            Ok(store.mls().receive_welcome(&welcome, now_ms())?.into())
+        })
+    }
+
+    /// Joins the group of a stored welcome; resolves to the group id. Until `mlsConfirmWelcome`, it may be
+    /// processed again within the grace period (`{ gracePeriodMs }`, default 5 minutes), after which it
+    /// rejects with `WELCOME_EXPIRED`.
+    #[wasm_bindgen(js_name = mlsProcessWelcome)]
+    pub fn mls_process_welcome(&self, welcome_id: String, options: JsValue) -> Promise {
+        let config = welcome_config(&options);
+        self.spawn(move |store| async move {
+            Ok(bytes(&store.mls().process_welcome(
+                &welcome_id,
+                now_ms(),
+                config?,
+            )?))
+        })
+    }
+
+    /// Confirms the app has durably used the welcome's group; its protected key material is wiped.
+    #[wasm_bindgen(js_name = mlsConfirmWelcome)]
+    pub fn mls_confirm_welcome(&self, welcome_id: String) -> Promise {
+        self.spawn(move |store| async move {
+            store.mls().confirm_welcome(&welcome_id, now_ms())?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Expires in-flight welcomes older than the grace period. Resolves to how many expired.
+    #[wasm_bindgen(js_name = mlsExpireWelcomes)]
+    pub fn mls_expire_welcomes(&self, options: JsValue) -> Promise {
+        let config = welcome_config(&options);
+        self.spawn(move |store| async move {
+            let expired = store.mls().expire_welcomes(now_ms(), config?)?;
+            Ok(JsValue::from_f64(expired as f64))
+        })
+    }
+
+    /// Resolves to `"received"`, `"in_flight"`, `"confirmed"` or `"expired"`.
+    #[wasm_bindgen(js_name = mlsWelcomeState)]
+    pub fn mls_welcome_state(&self, welcome_id: String) -> Promise {
+        self.spawn(move |store| async move {
+            Ok(welcome_state_name(store.mls().welcome_state(&welcome_id)?).into())
+        })
+    }
+}
