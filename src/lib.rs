@@ -15,6 +15,10 @@ pub mod backend;
 pub mod schema;
 
 #[cfg(target_family = "wasm")]
+pub mod chat;
+#[cfg(target_family = "wasm")]
+mod hex;
+#[cfg(target_family = "wasm")]
 pub mod js;
 #[cfg(target_family = "wasm")]
 pub mod mls;

@@ -36,10 +36,11 @@ fn error_code(value: &JsValue) -> (String, String) {
 
 #[wasm_bindgen_test]
 async fn js_api_errors_have_a_name_and_a_stable_code() {
-    let error = mls_web_store::js::open_store("x".into(), Some("floppy".into()))
-        .await
-        .err()
-        .unwrap();
+    let error =
+        mls_web_store::js::open_store("x".into(), Some("floppy".into()), JsValue::UNDEFINED)
+            .await
+            .err()
+            .unwrap();
     assert_eq!(
         error_code(&error),
         (
@@ -47,7 +48,7 @@ async fn js_api_errors_have_a_name_and_a_stable_code() {
             "UNKNOWN_BACKEND".to_owned()
         )
     );
-    let error = mls_web_store::js::open_store("x".into(), None)
+    let error = mls_web_store::js::open_store("x".into(), None, JsValue::UNDEFINED)
         .await
         .err()
         .unwrap();
@@ -57,9 +58,10 @@ async fn js_api_errors_have_a_name_and_a_stable_code() {
 #[wasm_bindgen_test]
 async fn js_api_round_trips_and_rejects_after_close() {
     let name = common::unique_name("js");
-    let store = mls_web_store::js::open_store(name.clone(), Some("memory".into()))
-        .await
-        .unwrap();
+    let store =
+        mls_web_store::js::open_store(name.clone(), Some("memory".into()), JsValue::UNDEFINED)
+            .await
+            .unwrap();
     assert_eq!(store.backend().unwrap(), "memory");
     assert!(!store.persistent().unwrap());
     assert_eq!(
@@ -119,7 +121,11 @@ fn js_bytes_list(items: &[Vec<u8>]) -> js_sys::Array {
 #[wasm_bindgen_test]
 async fn js_mls_api_runs_a_two_member_conversation_with_typed_errors() {
     let open = |prefix: &str| {
-        mls_web_store::js::open_store(common::unique_name(prefix), Some("memory".into()))
+        mls_web_store::js::open_store(
+            common::unique_name(prefix),
+            Some("memory".into()),
+            JsValue::UNDEFINED,
+        )
     };
     let alice = open("js-alice").await.unwrap();
     let bob = open("js-bob").await.unwrap();

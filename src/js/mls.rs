@@ -1,33 +1,14 @@
 //! The MLS client API for JavaScript: `mls*` methods on `Store`. Bytes cross as `Uint8Array`, results as
 //! plain objects; every method resolves after its one SQL transaction has committed.
 
-use js_sys::{Array, Object, Promise, Uint8Array};
+use js_sys::{Array, Object, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
-use super::{set, JsStore};
+use super::convert::{byte_arrays, byte_list, bytes, set};
+use super::JsStore;
 use crate::mls::{Incoming, WelcomeConfig, WelcomeState};
 use crate::platform::now_ms;
 use crate::store::StoreError;
-
-fn bytes(value: &[u8]) -> JsValue {
-    Uint8Array::from(value).into()
-}
-
-fn byte_list(values: &[Vec<u8>]) -> JsValue {
-    values.iter().map(|v| bytes(v)).collect::<Array>().into()
-}
-
-/// Reads an array of `Uint8Array`s; anything else is an `INVALID_ARGUMENT`.
-fn byte_arrays(list: &Array, what: &'static str) -> Result<Vec<Vec<u8>>, StoreError> {
-    list.iter()
-        .map(|item| {
-            item.dyn_into::<Uint8Array>()
-                .map(|array| array.to_vec())
-                .map_err(|_| StoreError::InvalidArgument(what))
-        })
-        .collect()
-}
 
 /// `{ gracePeriodMs }` from an optional options object; the default grace period when absent.
 fn welcome_config(options: &JsValue) -> Result<WelcomeConfig, StoreError> {

@@ -4,6 +4,8 @@
 //! Methods return Promises even where the Rust call is synchronous today, so that backends whose writes
 //! complete asynchronously (IndexedDB) keep the same API.
 
+mod chat;
+mod convert;
 mod error;
 mod mls;
 
@@ -15,7 +17,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use crate::backend::BackendChoice;
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreConfig, StoreError, StoreKey};
+use convert::set;
 
 pub use error::ERROR_NAME;
 
@@ -25,16 +28,34 @@ fn start() {
 }
 
 /// Opens (creating if needed) the store `name`. `backend` is `"auto"` (default), `"opfs"` or `"memory"`.
+/// `options.key` (a 32-byte `Uint8Array`) encrypts the database, or opens an encrypted one; a wrong key
+/// rejects with `WRONG_KEY`.
 #[wasm_bindgen(js_name = openStore)]
-pub async fn open_store(name: String, backend: Option<String>) -> Result<JsStore, JsValue> {
+pub async fn open_store(
+    name: String,
+    backend: Option<String>,
+    options: JsValue,
+) -> Result<JsStore, JsValue> {
     let choice = match backend.as_deref() {
         None => BackendChoice::Auto,
         Some(text) => text.parse().map_err(StoreError::from)?,
     };
-    let store = Store::open(&name, choice).await?;
+    let key = store_key(&options)?;
+    let store = Store::open_with_key(&name, choice, StoreConfig::default(), key.as_ref()).await?;
     Ok(JsStore {
         inner: RefCell::new(Some(Rc::new(store))),
     })
+}
+
+fn store_key(options: &JsValue) -> Result<Option<StoreKey>, StoreError> {
+    let Some(mut bytes) =
+        convert::optional_bytes(&convert::field(options, "key")?, "key must be a Uint8Array")?
+    else {
+        return Ok(None);
+    };
+    let key = StoreKey::from_slice(&bytes);
+    zeroize::Zeroize::zeroize(&mut bytes);
+    Ok(Some(key?))
 }
 
 /// The newest schema version this build knows.
@@ -117,6 +138,31 @@ impl JsStore {
         self.with(|store| Ok(store.backend().is_persistent()))
     }
 
+    /// Whether the database is encrypted at rest.
+    #[wasm_bindgen(getter)]
+    pub fn encrypted(&self) -> Result<bool, JsValue> {
+        self.with(|store| Ok(store.is_encrypted()))
+    }
+
+    /// Encrypts the database with `key` (32 bytes), re-encrypts it with a new one, or decrypts it (`null`).
+    pub fn rekey(&self, key: JsValue) -> Promise {
+        let key = if key.is_null() || key.is_undefined() {
+            Ok(None)
+        } else {
+            convert::required_bytes(&key, "key must be a Uint8Array or null").and_then(
+                |mut bytes| {
+                    let key = StoreKey::from_slice(&bytes);
+                    zeroize::Zeroize::zeroize(&mut bytes);
+                    Ok(Some(key?))
+                },
+            )
+        };
+        self.spawn(move |store| async move {
+            store.rekey(key?.as_ref())?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
     /// The schema version of the open database.
     #[wasm_bindgen(js_name = schemaVersion)]
     pub fn schema_version(&self) -> Result<u32, JsValue> {
@@ -193,11 +239,6 @@ impl JsStore {
             Ok(JsValue::UNDEFINED)
         })
     }
-}
-
-fn set(object: &js_sys::Object, key: &str, value: &JsValue) {
-    // Defining a property on a fresh plain object cannot fail.
-    let _ = js_sys::Reflect::set(object, &JsValue::from_str(key), value);
 }
 
 fn numbers(values: &[u32]) -> JsValue {

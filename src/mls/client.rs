@@ -14,6 +14,7 @@ use super::codec::{decode, encode};
 use super::error::MlsError;
 use super::provider::MlsProvider;
 use super::storage::{group_data, key_packages, SqlStorage};
+use crate::hex::hex;
 use crate::sql::Connection;
 use crate::store::Store;
 
@@ -565,8 +566,4 @@ fn member_identity(member: &Member) -> Option<Vec<u8>> {
     BasicCredential::try_from(member.credential.clone())
         .ok()
         .map(|c| c.identity().to_vec())
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

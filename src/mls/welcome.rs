@@ -10,10 +10,11 @@ use openmls::prelude::tls_codec::Deserialize as _;
 use openmls::prelude::*;
 use sha2::{Digest, Sha256};
 
-use super::client::{hex, MlsClient};
+use super::client::MlsClient;
 use super::codec::{decode, encode};
 use super::error::MlsError;
 use super::storage::MlsStorageError;
+use crate::hex::hex;
 use crate::sql::Connection;
 
 /// How long a processed, unconfirmed welcome may be processed again.

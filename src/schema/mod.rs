@@ -48,6 +48,12 @@ pub const MIGRATIONS: &[Migration] = &[
         up: include_str!("migrations/0002_chat.up.sql"),
         down: include_str!("migrations/0002_chat.down.sql"),
     },
+    Migration {
+        version: 3,
+        description: "chat: member identities beside their keyed hash, unprocessed counters",
+        up: include_str!("migrations/0003_chat_privacy_counters.up.sql"),
+        down: include_str!("migrations/0003_chat_privacy_counters.down.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
@@ -144,7 +150,7 @@ mod tests {
     #[test]
     fn the_shipped_list_is_valid() {
         assert_eq!(validate(MIGRATIONS), Ok(()));
-        assert_eq!(latest_version(), 2);
+        assert_eq!(latest_version(), 3);
     }
 
     #[test]
@@ -157,6 +163,7 @@ mod tests {
     const SHIPPED_CHECKSUMS: &[&str] = &[
         "35e0358e0c014878f968a9663b58af4035dde96b0de05afe730575b8a59ce1bb",
         "40d4fe734ee41daa4b3ba68f11059cfd038de24c568e0716508d3bb52703bcca",
+        "48b3c1104587002e2aedc0a321bf495c6610caaa0a323939226fa8d11f0a0038",
     ];
 
     #[test]

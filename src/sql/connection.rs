@@ -77,6 +77,57 @@ impl Connection {
         })
     }
 
+    /// Sets the key of an encrypted database (SQLite3 Multiple Ciphers, ChaCha20-Poly1305) before its first
+    /// read. The key is used as is, without a key-derivation step: it must be 32 random bytes. A wrong key
+    /// shows at the first read, as `SQLITE_NOTADB`.
+    ///
+    /// # Errors
+    /// SQLite refuses the key (the connection was opened without the encryption VFS shim).
+    pub fn key(&self, key: &[u8; 32]) -> SqlResult<()> {
+        let raw = raw_key(key);
+        // SAFETY: the handle is open; "main" is NUL-terminated; `raw` is valid for its length during the call.
+        let rc = unsafe {
+            ffi::sqlite3_key_v2(
+                self.db.as_ptr(),
+                c"main".as_ptr(),
+                raw.as_ptr().cast(),
+                raw.len() as i32,
+            )
+        };
+        self.check(rc, "PRAGMA key")
+    }
+
+    /// Re-encrypts the database with `key`, or decrypts it when `None`. Must run outside a transaction and,
+    /// for SQLite3 Multiple Ciphers, outside WAL mode.
+    ///
+    /// # Errors
+    /// SQLite refuses (a transaction is open, the journal mode is WAL, or storage fails).
+    pub fn rekey(&self, key: Option<&[u8; 32]>) -> SqlResult<()> {
+        let raw = key.map(raw_key).unwrap_or_default();
+        // SAFETY: as in `key`; an empty key (null pointer, length 0) removes the encryption.
+        let rc = unsafe {
+            ffi::sqlite3_rekey_v2(
+                self.db.as_ptr(),
+                c"main".as_ptr(),
+                if raw.is_empty() {
+                    ptr::null()
+                } else {
+                    raw.as_ptr().cast()
+                },
+                raw.len() as i32,
+            )
+        };
+        self.check(rc, "PRAGMA rekey")
+    }
+
+    fn check(&self, rc: i32, what: &str) -> SqlResult<()> {
+        if rc == ffi::SQLITE_OK {
+            Ok(())
+        } else {
+            Err(self.error_for(rc, Some(what)))
+        }
+    }
+
     /// Closes the connection, reporting SQLite's refusal instead of leaking it.
     ///
     /// # Errors
@@ -325,4 +376,17 @@ fn error_from_code(rc: i32, sql: Option<&str>) -> SqlError {
         message,
         sql: sql.map(str::to_owned),
     }
+}
+
+/// `x'<64 hex digits>'`: SQLite3 Multiple Ciphers' form for a raw key (no key derivation). Wiped on drop.
+fn raw_key(key: &[u8; 32]) -> zeroize::Zeroizing<Vec<u8>> {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut raw = zeroize::Zeroizing::new(Vec::with_capacity(67));
+    raw.extend_from_slice(b"x'");
+    for byte in key {
+        raw.push(HEX[usize::from(byte >> 4)]);
+        raw.push(HEX[usize::from(byte & 0x0f)]);
+    }
+    raw.push(b'\'');
+    raw
 }

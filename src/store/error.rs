@@ -2,6 +2,7 @@
 //! that the JS boundary passes on unchanged.
 
 use crate::backend::{Backend, BackendUnavailable, InvalidStoreName, UnknownBackend};
+use crate::chat::ChatError;
 use crate::mls::{MlsError, MlsStorageError};
 use crate::sql::migrate::MigrationError;
 use crate::sql::SqlError;
@@ -23,6 +24,13 @@ pub enum StoreError {
     /// The backend kept another journal mode than the one configured.
     #[error("journal mode {wanted} was refused; the database stays in {got}")]
     JournalModeRefused { wanted: &'static str, got: String },
+    /// The key given does not open the database.
+    #[error(
+        "the key does not open this database (wrong key, or the file is not an encrypted store)"
+    )]
+    WrongKey,
+    #[error(transparent)]
+    InvalidKey(#[from] super::InvalidKeyLength),
     /// The store was closed.
     #[error("store is closed")]
     Closed,
@@ -49,6 +57,17 @@ pub enum StoreError {
     Sql(SqlError),
     #[error(transparent)]
     Mls(MlsError),
+    #[error(transparent)]
+    Chat(ChatError),
+}
+
+impl From<ChatError> for StoreError {
+    fn from(error: ChatError) -> Self {
+        match error {
+            ChatError::Sql(source) => StoreError::from(source),
+            other => StoreError::Chat(other),
+        }
+    }
 }
 
 impl From<MlsError> for StoreError {
@@ -94,6 +113,8 @@ impl StoreError {
             StoreError::BackendUnavailable(_) => "BACKEND_UNAVAILABLE",
             StoreError::AlreadyOpen { .. } => "STORE_ALREADY_OPEN",
             StoreError::Closed => "STORE_CLOSED",
+            StoreError::WrongKey => "WRONG_KEY",
+            StoreError::InvalidKey(_) => "INVALID_KEY",
             StoreError::JournalModeRefused { .. } => "JOURNAL_MODE_REFUSED",
             StoreError::InvalidArgument(_) => "INVALID_ARGUMENT",
             StoreError::Vfs(VfsError::Opfs { in_use: true, .. }) => "OPFS_IN_USE",
@@ -125,6 +146,7 @@ impl StoreError {
             }
             StoreError::Sql(_) => "SQLITE_ERROR",
             StoreError::Mls(error) => mls_code(error),
+            StoreError::Chat(error) => chat_code(error),
         }
     }
 }
@@ -142,5 +164,17 @@ fn mls_code(error: &MlsError) -> &'static str {
         MlsError::WelcomeConfirmed(_) => "WELCOME_ALREADY_CONFIRMED",
         MlsError::Storage(MlsStorageError::ProviderVersion { .. }) => "MLS_PROVIDER_VERSION",
         MlsError::Storage(_) => "MLS_STATE_CORRUPT",
+    }
+}
+
+fn chat_code(error: &ChatError) -> &'static str {
+    match error {
+        ChatError::ChannelNotFound(_) => "CHANNEL_NOT_FOUND",
+        ChatError::ChannelExists(_) => "CHANNEL_EXISTS",
+        ChatError::MessageIdInOtherChannel { .. } => "MESSAGE_ID_IN_OTHER_CHANNEL",
+        ChatError::IdempotencyKeyReused(_) => "IDEMPOTENCY_KEY_REUSED",
+        ChatError::InvalidArgument(_) => "INVALID_ARGUMENT",
+        ChatError::CorruptResponse { .. } => "DATABASE_CORRUPT",
+        ChatError::Sql(_) => "SQLITE_ERROR",
     }
 }

@@ -6,6 +6,7 @@
 
 mod config;
 mod error;
+mod key;
 mod kv;
 
 use std::cell::RefCell;
@@ -13,6 +14,7 @@ use std::collections::HashSet;
 
 pub use config::{JournalMode, StoreConfig, Synchronous};
 pub use error::StoreError;
+pub use key::{InvalidKeyLength, StoreKey};
 pub use kv::MAX_KV_VALUE_LEN;
 
 use crate::backend::{resolve, validate_store_name, Backend, BackendChoice};
@@ -21,6 +23,20 @@ use crate::schema::MIGRATIONS;
 use crate::sql::migrate::{self, AppliedMigration, MigrationReport};
 use crate::sql::Connection;
 use crate::vfs::{self, VfsError};
+
+/// The SQLite3 Multiple Ciphers shim over `vfs`; SQLite3 Multiple Ciphers creates it on first use.
+fn cipher_vfs(vfs: &str) -> String {
+    format!("multipleciphers-{vfs}")
+}
+
+/// With a key given, "not a database" at the first read means the key does not open it.
+fn wrong_key(error: crate::sql::SqlError, keyed: bool) -> StoreError {
+    if keyed && error.sqlite_code() == Some(crate::sql::codes::NOTADB) {
+        StoreError::WrongKey
+    } else {
+        StoreError::from(error)
+    }
+}
 
 thread_local! {
     /// Stores open in this context. SQLite here has no working file locks, so a second connection to the same
@@ -86,6 +102,8 @@ pub struct Store {
     conn: Connection,
     name: String,
     backend: Backend,
+    journal_mode: JournalMode,
+    encrypted: std::cell::Cell<bool>,
     mls_groups: crate::mls::GroupCache,
     _registration: OpenRegistration,
 }
@@ -100,24 +118,46 @@ impl Store {
         Self::open_with(name, choice, StoreConfig::default()).await
     }
 
-    /// Opens store `name` with explicit connection settings.
+    /// Opens store `name` with explicit connection settings, unencrypted.
     ///
     /// # Errors
-    /// - [`StoreError::InvalidName`], [`StoreError::BackendUnavailable`], [`StoreError::AlreadyOpen`];
-    /// - [`StoreError::Vfs`] when OPFS cannot be used (`in_use` when another tab holds it);
-    /// - [`StoreError::Corrupt`] when the file is not a healthy SQLite database;
-    /// - [`StoreError::Migration`] when the schema is newer than this build or its history was tampered with.
+    /// See [`Store::open_with_key`].
     pub async fn open_with(
         name: &str,
         choice: BackendChoice,
         config: StoreConfig,
     ) -> Result<Store, StoreError> {
+        Self::open_with_key(name, choice, config, None).await
+    }
+
+    /// Opens store `name`; with a key, the database is encrypted with it (a new database) or must have been
+    /// (an existing one). Pages are encrypted with ChaCha20-Poly1305 (SQLite3 Multiple Ciphers), so neither
+    /// the database file nor its journal holds plaintext.
+    ///
+    /// # Errors
+    /// - [`StoreError::InvalidName`], [`StoreError::BackendUnavailable`], [`StoreError::AlreadyOpen`];
+    /// - [`StoreError::Vfs`] when OPFS cannot be used (`in_use` when another tab holds it);
+    /// - [`StoreError::WrongKey`] when a key was given and it does not open the database;
+    /// - [`StoreError::Corrupt`] when the file is not a healthy SQLite database (or is encrypted and no key
+    ///   was given);
+    /// - [`StoreError::Migration`] when the schema is newer than this build or its history was tampered with.
+    pub async fn open_with_key(
+        name: &str,
+        choice: BackendChoice,
+        config: StoreConfig,
+        key: Option<&StoreKey>,
+    ) -> Result<Store, StoreError> {
         validate_store_name(name)?;
         let backend = resolve(choice, capabilities())?;
         let registration = OpenRegistration::acquire(backend, name)?;
         let vfs_name = vfs::prepare(backend).await?;
-        let conn = Connection::open(&vfs::file_name(name), vfs_name)?;
-        conn.execute_batch(&config.pragmas())?;
+        // Every store goes through the cipher shim, keyed or not, so a store can be encrypted later (rekey).
+        let conn = Connection::open(&vfs::file_name(name), &cipher_vfs(vfs_name))?;
+        if let Some(key) = key {
+            conn.key(key.bytes())?;
+        }
+        conn.execute_batch(&config.pragmas())
+            .map_err(|e| wrong_key(e, key.is_some()))?;
         // SQLite keeps the old mode, silently, when a VFS cannot run the one asked for.
         let journal_mode: String = conn.query_value("PRAGMA journal_mode", &[])?;
         if !journal_mode.eq_ignore_ascii_case(config.journal_mode.as_sql()) {
@@ -126,14 +166,44 @@ impl Store {
                 got: journal_mode,
             });
         }
-        migrate::migrate_to_latest(&conn, MIGRATIONS, now_ms())?;
+        migrate::migrate_to_latest(&conn, MIGRATIONS, now_ms()).map_err(|e| match e {
+            migrate::MigrationError::History(source) => wrong_key(source, key.is_some()),
+            other => StoreError::from(other),
+        })?;
         Ok(Store {
             conn,
             name: name.to_owned(),
             backend,
+            journal_mode: config.journal_mode,
+            encrypted: std::cell::Cell::new(key.is_some()),
             mls_groups: crate::mls::GroupCache::default(),
             _registration: registration,
         })
+    }
+
+    /// Encrypts the database with `key`, re-encrypts it with a new key, or (with `None`) decrypts it. The
+    /// whole file is rewritten in one step; a crash during it leaves the old or the new state.
+    ///
+    /// # Errors
+    /// A transaction is open, or storage fails (the database keeps its old key then).
+    pub fn rekey(&self, key: Option<&StoreKey>) -> Result<(), StoreError> {
+        // SQLite3 Multiple Ciphers cannot rekey a database in WAL mode: leave it for the rewrite.
+        let wal = self.journal_mode == JournalMode::Wal;
+        if wal {
+            self.conn.execute_batch("PRAGMA journal_mode = TRUNCATE")?;
+        }
+        let result = self.conn.rekey(key.map(StoreKey::bytes));
+        if wal {
+            self.conn.execute_batch("PRAGMA journal_mode = WAL")?;
+        }
+        result?;
+        self.encrypted.set(key.is_some());
+        Ok(())
+    }
+
+    /// Whether the database is encrypted (opened with a key, or rekeyed to one).
+    pub fn is_encrypted(&self) -> bool {
+        self.encrypted.get()
     }
 
     /// The store's name.

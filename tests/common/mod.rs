@@ -3,6 +3,10 @@
 //! Each test uses a unique store name and deletes its files at the end, so tests run in any order.
 #![allow(dead_code)]
 
+mod chat;
+mod chat_js;
+mod chat_stress;
+mod encryption;
 mod migrations;
 mod mls;
 mod mls_recovery;
@@ -11,6 +15,10 @@ mod persistence;
 mod sql_core;
 mod tee;
 
+pub use chat::*;
+pub use chat_js::*;
+pub use chat_stress::*;
+pub use encryption::*;
 pub use migrations::*;
 pub use mls::*;
 pub use mls_recovery::*;
@@ -131,6 +139,18 @@ macro_rules! store_conformance_suite {
             mls_recovery_after_a_thousand_messages,
             mls_recovery_psks_survive,
             mls_recovery_corrupted_rows_give_typed_errors,
+            chat_channels_lifecycle,
+            chat_messages_sequences_paging_and_dedupe,
+            chat_idempotent_writes_apply_once,
+            chat_members_are_idempotent_and_hashed,
+            encrypted_store_file_holds_no_plaintext,
+            rekey_moves_the_store_to_a_new_key,
+            chat_js_hundred_identical_idempotent_calls_write_once,
+            chat_js_concurrent_member_adds_and_leaves,
+            chat_js_five_concurrent_senders_keep_order,
+            chat_stress_ten_thousand_messages,
+            chat_stress_thousand_channels,
+            chat_stress_concurrent_marks,
         );
     };
 }

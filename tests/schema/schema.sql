@@ -24,7 +24,7 @@ CREATE TABLE chat_channels (
     created_at_ms INTEGER NOT NULL,
     archived_at_ms INTEGER,
     last_seq INTEGER NOT NULL DEFAULT 0 CHECK (last_seq >= 0)
-) WITHOUT ROWID;
+, unprocessed INTEGER NOT NULL DEFAULT 0 CHECK (unprocessed >= 0)) WITHOUT ROWID;
 
 -- table chat_idempotency
 CREATE TABLE chat_idempotency (
@@ -41,7 +41,7 @@ CREATE TABLE chat_members (
     member BLOB NOT NULL,
     role TEXT NOT NULL DEFAULT 'member' CHECK (role IN ('creator', 'admin', 'member')),
     joined_at_ms INTEGER NOT NULL,
-    left_at_ms INTEGER,
+    left_at_ms INTEGER, identity BLOB,
     PRIMARY KEY (channel_id, member)
 ) WITHOUT ROWID;
 

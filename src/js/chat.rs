@@ -1,0 +1,391 @@
+//! The chat API for JavaScript: `chat*` methods on `Store`. Arguments are plain objects with `Uint8Array`
+//! bytes; results are plain objects; sequences, counts and times are numbers. Writes resolve once durable.
+
+use js_sys::{Array, Object, Promise};
+use wasm_bindgen::prelude::*;
+
+use super::convert::{
+    byte_arrays, bytes, field, integer, optional_bool, optional_bytes, optional_integer,
+    optional_integer_arg, optional_string, required_bytes, set,
+};
+use super::JsStore;
+use crate::chat::{
+    Appended, Channel, Idempotency, Member, MemberRole, Message, NewChannel, NewMessage, PageCursor,
+};
+use crate::platform::now_ms;
+use crate::store::StoreError;
+
+fn channel_object(channel: &Channel) -> JsValue {
+    let object = Object::new();
+    set(&object, "channelId", &channel.channel_id.as_str().into());
+    set(&object, "name", &bytes(&channel.name));
+    set(
+        &object,
+        "groupId",
+        &channel.group_id.as_deref().map_or(JsValue::NULL, bytes),
+    );
+    set(&object, "createdAtMs", &integer(channel.created_at_ms));
+    set(
+        &object,
+        "archivedAtMs",
+        &optional_integer(channel.archived_at_ms),
+    );
+    set(&object, "lastSeq", &integer(channel.last_seq));
+    set(&object, "unprocessed", &integer(channel.unprocessed));
+    object.into()
+}
+
+fn message_object(message: &Message) -> JsValue {
+    let object = Object::new();
+    set(&object, "channelId", &message.channel_id.as_str().into());
+    set(&object, "seq", &integer(message.seq));
+    set(&object, "messageId", &message.message_id.as_str().into());
+    set(&object, "sender", &bytes(&message.sender));
+    set(&object, "body", &bytes(&message.body));
+    set(&object, "sentAtMs", &integer(message.sent_at_ms));
+    set(&object, "storedAtMs", &integer(message.stored_at_ms));
+    set(&object, "processed", &message.processed.into());
+    object.into()
+}
+
+fn appended_object(appended: &Appended) -> JsValue {
+    let object = Object::new();
+    set(&object, "seq", &integer(appended.seq));
+    set(&object, "messageId", &appended.message_id.as_str().into());
+    set(&object, "duplicate", &appended.duplicate.into());
+    object.into()
+}
+
+fn member_object(member: &Member) -> JsValue {
+    let object = Object::new();
+    set(&object, "identity", &bytes(&member.identity));
+    set(&object, "role", &member.role.as_str().into());
+    set(&object, "joinedAtMs", &integer(member.joined_at_ms));
+    set(&object, "leftAtMs", &optional_integer(member.left_at_ms));
+    object.into()
+}
+
+fn list<T>(items: &[T], to_js: fn(&T) -> JsValue) -> JsValue {
+    items.iter().map(to_js).collect::<Array>().into()
+}
+
+/// `{ idempotencyKey, idempotencyTtlMs }` from a write's options.
+fn idempotency(options: &JsValue) -> Result<Option<Idempotency>, StoreError> {
+    let Some(key) = optional_string(
+        &field(options, "idempotencyKey")?,
+        "idempotencyKey must be a string",
+    )?
+    else {
+        return Ok(None);
+    };
+    let mut idempotency = Idempotency::new(key);
+    if let Some(ttl) = optional_integer_arg(
+        &field(options, "idempotencyTtlMs")?,
+        "idempotencyTtlMs must be an integer",
+    )? {
+        idempotency.ttl_ms = ttl;
+    }
+    Ok(Some(idempotency))
+}
+
+fn new_message(value: &JsValue) -> Result<NewMessage, StoreError> {
+    Ok(NewMessage {
+        message_id: optional_string(&field(value, "messageId")?, "messageId must be a string")?,
+        sender: required_bytes(&field(value, "sender")?, "sender must be a Uint8Array")?,
+        body: required_bytes(&field(value, "body")?, "body must be a Uint8Array")?,
+        sent_at_ms: optional_integer_arg(
+            &field(value, "sentAtMs")?,
+            "sentAtMs must be an integer",
+        )?
+        .unwrap_or_else(now_ms),
+    })
+}
+
+fn new_channel(value: &JsValue) -> Result<NewChannel, StoreError> {
+    Ok(NewChannel {
+        channel_id: optional_string(&field(value, "channelId")?, "channelId must be a string")?
+            .ok_or(StoreError::InvalidArgument("channelId is required"))?,
+        name: optional_bytes(&field(value, "name")?, "name must be a Uint8Array")?
+            .unwrap_or_default(),
+        group_id: optional_bytes(&field(value, "groupId")?, "groupId must be a Uint8Array")?,
+        creator: required_bytes(&field(value, "creator")?, "creator must be a Uint8Array")?,
+    })
+}
+
+fn page_cursor(options: &JsValue) -> Result<(PageCursor, u32), StoreError> {
+    let before = optional_integer_arg(&field(options, "before")?, "before must be an integer")?;
+    let after = optional_integer_arg(&field(options, "after")?, "after must be an integer")?;
+    let limit =
+        optional_integer_arg(&field(options, "limit")?, "limit must be an integer")?.unwrap_or(50);
+    let limit =
+        u32::try_from(limit).map_err(|_| StoreError::InvalidArgument("limit is 1 to 1000"))?;
+    let cursor = match (before, after) {
+        (None, None) => PageCursor::Newest,
+        (Some(seq), None) => PageCursor::Before(seq),
+        (None, Some(seq)) => PageCursor::After(seq),
+        (Some(_), Some(_)) => {
+            return Err(StoreError::InvalidArgument(
+                "give before or after, not both",
+            ))
+        }
+    };
+    Ok((cursor, limit))
+}
+
+/// A number or an array of numbers.
+fn sequences(value: &JsValue) -> Result<Vec<i64>, StoreError> {
+    const WHAT: &str = "seqs must be an integer or an array of integers";
+    match value.dyn_ref::<Array>() {
+        Some(array) => array
+            .iter()
+            .map(|item| optional_integer_arg(&item, WHAT)?.ok_or(StoreError::InvalidArgument(WHAT)))
+            .collect(),
+        None => Ok(vec![
+            optional_integer_arg(value, WHAT)?.ok_or(StoreError::InvalidArgument(WHAT))?
+        ]),
+    }
+}
+
+#[wasm_bindgen(js_class = Store)]
+impl JsStore {
+    /// Creates a channel: `{ channelId, name?, groupId?, creator }`; options `{ idempotencyKey?,
+    /// idempotencyTtlMs? }`. Resolves to the channel. Rejects with `CHANNEL_EXISTS` if the id is taken.
+    #[wasm_bindgen(js_name = chatCreateChannel)]
+    pub fn chat_create_channel(&self, channel: JsValue, options: JsValue) -> Promise {
+        let args = new_channel(&channel).and_then(|c| Ok((c, idempotency(&options)?)));
+        self.spawn(move |store| async move {
+            let (channel, idempotency) = args?;
+            let created = store
+                .chat()
+                .create_channel(&channel, idempotency.as_ref(), now_ms())?;
+            Ok(channel_object(&created))
+        })
+    }
+
+    /// Resolves to the channel; rejects with `CHANNEL_NOT_FOUND`.
+    #[wasm_bindgen(js_name = chatChannel)]
+    pub fn chat_channel(&self, channel_id: String) -> Promise {
+        self.spawn(
+            move |store| async move { Ok(channel_object(&store.chat().channel(&channel_id)?)) },
+        )
+    }
+
+    /// Resolves to the channels, oldest first: `{ archived: true }` lists the archived ones instead.
+    #[wasm_bindgen(js_name = chatListChannels)]
+    pub fn chat_list_channels(&self, options: JsValue) -> Promise {
+        let archived = field(&options, "archived")
+            .and_then(|v| optional_bool(&v, "archived must be a boolean"));
+        self.spawn(move |store| async move {
+            let channels = store.chat().list_channels(archived?.unwrap_or(false))?;
+            Ok(list(&channels, channel_object))
+        })
+    }
+
+    /// Archives the channel (archiving twice keeps the first time).
+    #[wasm_bindgen(js_name = chatArchiveChannel)]
+    pub fn chat_archive_channel(&self, channel_id: String) -> Promise {
+        self.spawn(move |store| async move {
+            store.chat().set_archived(&channel_id, Some(now_ms()))?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Brings the channel back from the archive.
+    #[wasm_bindgen(js_name = chatUnarchiveChannel)]
+    pub fn chat_unarchive_channel(&self, channel_id: String) -> Promise {
+        self.spawn(move |store| async move {
+            store.chat().set_archived(&channel_id, None)?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Deletes the channel with its messages and members. Resolves to whether it existed.
+    #[wasm_bindgen(js_name = chatDeleteChannel)]
+    pub fn chat_delete_channel(&self, channel_id: String) -> Promise {
+        self.spawn(move |store| async move { Ok(store.chat().delete_channel(&channel_id)?.into()) })
+    }
+
+    /// Appends `{ messageId?, sender, body, sentAtMs? }`. Resolves to `{ seq, messageId, duplicate }`; a
+    /// message id already stored in the channel is not written again (`duplicate: true`).
+    #[wasm_bindgen(js_name = chatAppendMessage)]
+    pub fn chat_append_message(
+        &self,
+        channel_id: String,
+        message: JsValue,
+        options: JsValue,
+    ) -> Promise {
+        let args = new_message(&message).and_then(|m| Ok((m, idempotency(&options)?)));
+        self.spawn(move |store| async move {
+            let (message, idempotency) = args?;
+            let appended = store.chat().append_message(
+                &channel_id,
+                &message,
+                idempotency.as_ref(),
+                now_ms(),
+            )?;
+            Ok(appended_object(&appended))
+        })
+    }
+
+    /// Appends an array of messages in one transaction (all or none). Resolves to one
+    /// `{ seq, messageId, duplicate }` per message, in order.
+    #[wasm_bindgen(js_name = chatAppendMessages)]
+    pub fn chat_append_messages(
+        &self,
+        channel_id: String,
+        messages: Array,
+        options: JsValue,
+    ) -> Promise {
+        let args = messages
+            .iter()
+            .map(|m| new_message(&m))
+            .collect::<Result<Vec<_>, _>>()
+            .and_then(|m| Ok((m, idempotency(&options)?)));
+        self.spawn(move |store| async move {
+            let (messages, idempotency) = args?;
+            let appended = store.chat().append_messages(
+                &channel_id,
+                &messages,
+                idempotency.as_ref(),
+                now_ms(),
+            )?;
+            Ok(list(&appended, appended_object))
+        })
+    }
+
+    /// A page of messages: `{ limit? (default 50, at most 1000) }` gives the newest, newest first;
+    /// `{ before: seq }` scrolls back (newest first); `{ after: seq }` catches up (oldest first). Resolves to
+    /// `{ messages, hasMore }`.
+    #[wasm_bindgen(js_name = chatPage)]
+    pub fn chat_page(&self, channel_id: String, options: JsValue) -> Promise {
+        let args = page_cursor(&options);
+        self.spawn(move |store| async move {
+            let (cursor, limit) = args?;
+            let page = store.chat().page(&channel_id, cursor, limit)?;
+            let object = Object::new();
+            set(&object, "messages", &list(&page.messages, message_object));
+            set(&object, "hasMore", &page.has_more.into());
+            Ok(object.into())
+        })
+    }
+
+    /// Resolves to the message with this id, or `undefined`.
+    #[wasm_bindgen(js_name = chatMessageById)]
+    pub fn chat_message_by_id(&self, message_id: String) -> Promise {
+        self.spawn(move |store| async move {
+            Ok(store
+                .chat()
+                .message_by_id(&message_id)?
+                .map_or(JsValue::UNDEFINED, |m| message_object(&m)))
+        })
+    }
+
+    /// Resolves to how many messages the channel holds.
+    #[wasm_bindgen(js_name = chatMessageCount)]
+    pub fn chat_message_count(&self, channel_id: String) -> Promise {
+        self.spawn(
+            move |store| async move { Ok(integer(store.chat().message_count(&channel_id)?)) },
+        )
+    }
+
+    /// Resolves to how many of the channel's messages are not processed.
+    #[wasm_bindgen(js_name = chatUnprocessedCount)]
+    pub fn chat_unprocessed_count(&self, channel_id: String) -> Promise {
+        self.spawn(
+            move |store| async move { Ok(integer(store.chat().unprocessed_count(&channel_id)?)) },
+        )
+    }
+
+    /// Resolves to the oldest unprocessed messages, oldest first (`limit` default 100, at most 1000).
+    #[wasm_bindgen(js_name = chatUnprocessed)]
+    pub fn chat_unprocessed(&self, channel_id: String, limit: Option<u32>) -> Promise {
+        self.spawn(move |store| async move {
+            let messages = store
+                .chat()
+                .unprocessed(&channel_id, limit.unwrap_or(100))?;
+            Ok(list(&messages, message_object))
+        })
+    }
+
+    /// Marks messages (one seq or an array) processed. Resolves to how many changed.
+    #[wasm_bindgen(js_name = chatMarkProcessed)]
+    pub fn chat_mark_processed(&self, channel_id: String, seqs: JsValue) -> Promise {
+        let seqs = sequences(&seqs);
+        self.spawn(move |store| async move {
+            let changed = store.chat().mark_processed(&channel_id, &seqs?)?;
+            Ok(integer(changed as i64))
+        })
+    }
+
+    /// Deletes all but the newest `keep` messages. Resolves to how many were deleted.
+    #[wasm_bindgen(js_name = chatPrune)]
+    pub fn chat_prune(&self, channel_id: String, keep: u32) -> Promise {
+        self.spawn(move |store| async move {
+            Ok(integer(store.chat().prune(&channel_id, keep)? as i64))
+        })
+    }
+
+    /// Adds members (array of `Uint8Array` identities; `role` "member" by default, or "admin"). Present
+    /// members are left as they are. Resolves to how many were added or came back.
+    #[wasm_bindgen(js_name = chatAddMembers)]
+    pub fn chat_add_members(
+        &self,
+        channel_id: String,
+        identities: JsValue,
+        role: Option<String>,
+    ) -> Promise {
+        let args =
+            byte_arrays(&identities, "identities must be an array of Uint8Array").and_then(|ids| {
+                let role = match role.as_deref() {
+                    None => MemberRole::Member,
+                    Some(text) => MemberRole::parse(text).map_err(StoreError::from)?,
+                };
+                Ok((ids, role))
+            });
+        self.spawn(move |store| async move {
+            let (identities, role) = args?;
+            let changed = store
+                .chat()
+                .add_members(&channel_id, &identities, role, now_ms())?;
+            Ok(integer(changed as i64))
+        })
+    }
+
+    /// Marks the member as left. Resolves to whether this call did it.
+    #[wasm_bindgen(js_name = chatLeave)]
+    pub fn chat_leave(&self, channel_id: String, identity: Vec<u8>) -> Promise {
+        self.spawn(move |store| async move {
+            Ok(store.chat().leave(&channel_id, &identity, now_ms())?.into())
+        })
+    }
+
+    /// Resolves to the members `{ identity, role, joinedAtMs, leftAtMs }`; `{ includeLeft: true }` lists
+    /// those who left too.
+    #[wasm_bindgen(js_name = chatMembers)]
+    pub fn chat_members(&self, channel_id: String, options: JsValue) -> Promise {
+        let include_left = field(&options, "includeLeft")
+            .and_then(|v| optional_bool(&v, "includeLeft must be a boolean"));
+        self.spawn(move |store| async move {
+            let members = store
+                .chat()
+                .members(&channel_id, include_left?.unwrap_or(false))?;
+            Ok(list(&members, member_object))
+        })
+    }
+
+    /// Resolves to whether `identity` is a current member.
+    #[wasm_bindgen(js_name = chatIsMember)]
+    pub fn chat_is_member(&self, channel_id: String, identity: Vec<u8>) -> Promise {
+        self.spawn(move |store| async move {
+            Ok(store.chat().is_member(&channel_id, &identity)?.into())
+        })
+    }
+
+    /// Removes expired idempotency records. Resolves to how many went.
+    #[wasm_bindgen(js_name = chatCleanupIdempotency)]
+    pub fn chat_cleanup_idempotency(&self) -> Promise {
+        self.spawn(move |store| async move {
+            Ok(integer(store.chat().cleanup_idempotency(now_ms())? as i64))
+        })
+    }
+}
