@@ -120,12 +120,26 @@ fn append_in(
             Some(id) => id.clone(),
             None => random_message_id()?,
         };
-        let existing: Option<(String, i64)> = conn.query_optional(
-            "SELECT channel_id, seq FROM chat_messages WHERE message_id = ?1",
-            &[&message_id],
-            |row| Ok((row.get(0)?, row.get(1)?)),
+        // Insert first and look the id up only when it was taken: one index probe per new message.
+        let inserted = conn.execute(
+            "INSERT INTO chat_messages (channel_id, seq, message_id, sender, body, sent_at_ms, stored_at_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (message_id) DO NOTHING",
+            &[
+                &channel_id,
+                &(last_seq + 1),
+                &message_id,
+                &message.sender,
+                &message.body,
+                &message.sent_at_ms,
+                &now_ms,
+            ],
         )?;
-        if let Some((stored_channel, seq)) = existing {
+        if inserted == 0 {
+            let (stored_channel, seq): (String, i64) = conn.query_row(
+                "SELECT channel_id, seq FROM chat_messages WHERE message_id = ?1",
+                &[&message_id],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )?;
             if stored_channel != channel_id {
                 return Err(ChatError::MessageIdInOtherChannel {
                     message_id,
@@ -140,19 +154,6 @@ fn append_in(
             continue;
         }
         last_seq += 1;
-        conn.execute(
-            "INSERT INTO chat_messages (channel_id, seq, message_id, sender, body, sent_at_ms, stored_at_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            &[
-                &channel_id,
-                &last_seq,
-                &message_id,
-                &message.sender,
-                &message.body,
-                &message.sent_at_ms,
-                &now_ms,
-            ],
-        )?;
         new_unprocessed += 1;
         out.push(Appended {
             seq: last_seq,
