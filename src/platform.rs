@@ -10,6 +10,7 @@ use crate::backend::Capabilities;
 pub(crate) fn capabilities() -> Capabilities {
     Capabilities {
         opfs_sync_access: has_opfs_sync_access(),
+        indexed_db: has_indexed_db(),
     }
 }
 
@@ -28,6 +29,13 @@ fn has_opfs_sync_access() -> bool {
         .map(|get_directory| get_directory.is_function())
         .unwrap_or(false);
     in_dedicated_worker && has_handles && has_get_directory
+}
+
+fn has_indexed_db() -> bool {
+    // Private modes may expose the property but null it.
+    Reflect::get(&js_sys::global(), &JsValue::from_str("indexedDB"))
+        .map(|factory| factory.is_object())
+        .unwrap_or(false)
 }
 
 /// Milliseconds since the Unix epoch, from the browser's clock.

@@ -14,15 +14,13 @@ wasm_bindgen_test_configure!(run_in_browser);
 store_conformance_suite!(BackendChoice::Memory);
 
 #[wasm_bindgen_test]
-async fn persistent_backends_are_refused_on_the_main_thread_not_faked() {
-    for choice in [BackendChoice::Auto, BackendChoice::Opfs] {
-        let error = Store::open(&common::unique_name("main"), choice)
-            .await
-            .err()
-            .expect("no persistent backend on the main thread");
-        assert_eq!(error.code(), "BACKEND_UNAVAILABLE");
-        assert!(error.to_string().contains("Worker"), "{error}");
-    }
+async fn opfs_is_refused_on_the_main_thread_not_faked() {
+    let error = Store::open(&common::unique_name("main"), BackendChoice::Opfs)
+        .await
+        .err()
+        .expect("no OPFS sync access on the main thread");
+    assert_eq!(error.code(), "BACKEND_UNAVAILABLE");
+    assert!(error.to_string().contains("Worker"), "{error}");
 }
 
 fn error_code(value: &JsValue) -> (String, String) {
@@ -48,11 +46,23 @@ async fn js_api_errors_have_a_name_and_a_stable_code() {
             "UNKNOWN_BACKEND".to_owned()
         )
     );
-    let error = mls_web_store::js::open_store("x".into(), None, JsValue::UNDEFINED)
+    let error = mls_web_store::js::open_store("x".into(), Some("opfs".into()), JsValue::UNDEFINED)
         .await
         .err()
         .unwrap();
     assert_eq!(error_code(&error).1, "BACKEND_UNAVAILABLE");
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(
+        &options,
+        &"key".into(),
+        &js_sys::Uint8Array::new_with_length(16),
+    )
+    .unwrap();
+    let error = mls_web_store::js::open_store("x".into(), Some("memory".into()), options.into())
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(error_code(&error).1, "INVALID_KEY");
 }
 
 #[wasm_bindgen_test]

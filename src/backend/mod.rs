@@ -1,5 +1,5 @@
 //! Where a store's database file lives, chosen when it is opened. `Auto` picks OPFS where sync access handles
-//! exist; a persistent backend that is unavailable is an error, never a quiet in-memory store.
+//! exist, else IndexedDB; a persistent backend that is unavailable is an error, never a quiet in-memory store.
 //!
 //! This file is the platform-independent part (names and choices); the VFS glue for each backend lives in
 //! `vfs`, compiled only for the browser.
@@ -10,11 +10,15 @@ use std::str::FromStr;
 /// The backend a caller asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum BackendChoice {
-    /// OPFS where this context has sync access handles (a dedicated Worker); otherwise an error naming why.
+    /// OPFS where this context has sync access handles (a dedicated Worker), else IndexedDB; else an error
+    /// naming why.
     #[default]
     Auto,
     /// SQLite on the Origin Private File System through the `sahpool` VFS. Dedicated Worker only.
     Opfs,
+    /// SQLite pages in memory, written to IndexedDB after every operation; the operation resolves once
+    /// IndexedDB committed. Main thread or any worker.
+    IndexedDb,
     /// In memory, gone when the page or worker goes. For tests and ephemeral stores.
     Memory,
 }
@@ -23,6 +27,7 @@ pub enum BackendChoice {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Backend {
     Opfs,
+    IndexedDb,
     Memory,
 }
 
@@ -31,13 +36,14 @@ impl Backend {
     pub fn as_str(self) -> &'static str {
         match self {
             Backend::Opfs => "opfs",
+            Backend::IndexedDb => "indexeddb",
             Backend::Memory => "memory",
         }
     }
 
     /// True when data survives a reload.
     pub fn is_persistent(self) -> bool {
-        matches!(self, Backend::Opfs)
+        matches!(self, Backend::Opfs | Backend::IndexedDb)
     }
 }
 
@@ -47,9 +53,9 @@ impl fmt::Display for Backend {
     }
 }
 
-/// A backend name that is not one of `auto`, `opfs`, `memory`.
+/// A backend name that is not one of `auto`, `opfs`, `indexeddb`, `memory`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown backend {0:?}; expected \"auto\", \"opfs\" or \"memory\"")]
+#[error("unknown backend {0:?}; expected \"auto\", \"opfs\", \"indexeddb\" or \"memory\"")]
 pub struct UnknownBackend(pub String);
 
 impl FromStr for BackendChoice {
@@ -59,6 +65,7 @@ impl FromStr for BackendChoice {
         match s {
             "auto" => Ok(BackendChoice::Auto),
             "opfs" => Ok(BackendChoice::Opfs),
+            "indexeddb" => Ok(BackendChoice::IndexedDb),
             "memory" => Ok(BackendChoice::Memory),
             other => Err(UnknownBackend(other.to_owned())),
         }
@@ -70,6 +77,8 @@ impl FromStr for BackendChoice {
 pub struct Capabilities {
     /// OPFS sync access handles can be created here (dedicated Worker in a secure context).
     pub opfs_sync_access: bool,
+    /// `indexedDB` exists in this global scope.
+    pub indexed_db: bool,
 }
 
 /// Why a requested backend cannot be used here.
@@ -84,6 +93,10 @@ const NO_OPFS: &str =
     "OPFS sync access handles exist only in a dedicated Worker of a secure context \
                        (open the store inside a Worker)";
 
+const NO_INDEXED_DB: &str = "this context has no indexedDB (some private modes disable it)";
+const NO_PERSISTENCE: &str =
+    "neither OPFS sync access handles (dedicated Worker only) nor indexedDB exist in this context";
+
 /// Resolves a choice against what the context offers.
 ///
 /// # Errors
@@ -96,10 +109,16 @@ pub fn resolve(choice: BackendChoice, caps: Capabilities) -> Result<Backend, Bac
             requested: "opfs",
             reason: NO_OPFS,
         }),
+        BackendChoice::IndexedDb if caps.indexed_db => Ok(Backend::IndexedDb),
+        BackendChoice::IndexedDb => Err(BackendUnavailable {
+            requested: "indexeddb",
+            reason: NO_INDEXED_DB,
+        }),
         BackendChoice::Auto if caps.opfs_sync_access => Ok(Backend::Opfs),
+        BackendChoice::Auto if caps.indexed_db => Ok(Backend::IndexedDb),
         BackendChoice::Auto => Err(BackendUnavailable {
             requested: "persistent",
-            reason: NO_OPFS,
+            reason: NO_PERSISTENCE,
         }),
     }
 }
@@ -140,9 +159,15 @@ mod tests {
 
     const WORKER: Capabilities = Capabilities {
         opfs_sync_access: true,
+        indexed_db: true,
     };
     const MAIN_THREAD: Capabilities = Capabilities {
         opfs_sync_access: false,
+        indexed_db: true,
+    };
+    const NOTHING: Capabilities = Capabilities {
+        opfs_sync_access: false,
+        indexed_db: false,
     };
 
     #[test]
@@ -151,10 +176,16 @@ mod tests {
     }
 
     #[test]
-    fn auto_never_falls_back_to_memory() {
-        let error = resolve(BackendChoice::Auto, MAIN_THREAD).unwrap_err();
-        assert_eq!(error.requested, "persistent");
+    fn auto_falls_back_to_indexed_db_never_to_memory() {
+        assert_eq!(
+            resolve(BackendChoice::Auto, MAIN_THREAD),
+            Ok(Backend::IndexedDb)
+        );
         assert!(resolve(BackendChoice::Opfs, MAIN_THREAD).is_err());
+        let error = resolve(BackendChoice::Auto, NOTHING).unwrap_err();
+        assert_eq!(error.requested, "persistent");
+        assert!(resolve(BackendChoice::IndexedDb, NOTHING).is_err());
+        assert!(Backend::IndexedDb.is_persistent());
     }
 
     #[test]
@@ -171,6 +202,7 @@ mod tests {
         for (text, choice) in [
             ("auto", BackendChoice::Auto),
             ("opfs", BackendChoice::Opfs),
+            ("indexeddb", BackendChoice::IndexedDb),
             ("memory", BackendChoice::Memory),
         ] {
             assert_eq!(text.parse::<BackendChoice>(), Ok(choice));

@@ -77,11 +77,13 @@ pub async fn release_opfs() -> Result<(), JsValue> {
 pub async fn delete_store(name: String, backend: String) -> Result<bool, JsValue> {
     let backend = match backend.parse().map_err(StoreError::from)? {
         BackendChoice::Opfs => crate::backend::Backend::Opfs,
+        BackendChoice::IndexedDb => crate::backend::Backend::IndexedDb,
         BackendChoice::Memory => crate::backend::Backend::Memory,
         BackendChoice::Auto => {
-            return Err(
-                StoreError::InvalidArgument("deleteStore needs \"opfs\" or \"memory\"").into(),
+            return Err(StoreError::InvalidArgument(
+                "deleteStore needs \"opfs\", \"indexeddb\" or \"memory\"",
             )
+            .into())
         }
     };
     crate::backend::validate_store_name(&name).map_err(StoreError::from)?;
@@ -114,7 +116,13 @@ impl JsStore {
         Fut: std::future::Future<Output = Result<JsValue, StoreError>> + 'static,
     {
         let store = self.current();
-        future_to_promise(async move { Ok(f(store?).await?) })
+        future_to_promise(async move {
+            let store = store?;
+            let out = f(store.clone()).await?;
+            // Resolve only once the operation is durable (IndexedDB: its pages are committed there).
+            store.sync().await?;
+            Ok(out)
+        })
     }
 }
 
@@ -234,7 +242,7 @@ impl JsStore {
             // Operations queued before close() have run by now (Promises run in order); one still awaiting
             // holds its own reference and the connection closes when it finishes.
             if let Ok(store) = Rc::try_unwrap(store) {
-                store.close()?;
+                store.close_durably().await?;
             }
             Ok(JsValue::UNDEFINED)
         })

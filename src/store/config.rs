@@ -13,6 +13,9 @@ pub enum JournalMode {
     Persist,
     /// Write-ahead log, in exclusive locking mode so that SQLite keeps the WAL index in heap memory.
     Wal,
+    /// The rollback journal in memory: for the IndexedDB backend, whose durable copy is written whole per
+    /// operation, so a crash leaves IndexedDB's previous committed state, never a half-written file.
+    Memory,
 }
 
 impl JournalMode {
@@ -23,6 +26,7 @@ impl JournalMode {
             JournalMode::Truncate => "TRUNCATE",
             JournalMode::Persist => "PERSIST",
             JournalMode::Wal => "WAL",
+            JournalMode::Memory => "MEMORY",
         }
     }
 }
@@ -65,6 +69,18 @@ impl Default for StoreConfig {
 }
 
 impl StoreConfig {
+    /// The settings adjusted to what `backend` can do: IndexedDB persists only the main database file, so a
+    /// WAL (whose commits live in another file) is replaced by an in-memory rollback journal there.
+    pub(crate) fn for_backend(self, backend: crate::backend::Backend) -> Self {
+        match backend {
+            crate::backend::Backend::IndexedDb => StoreConfig {
+                journal_mode: JournalMode::Memory,
+                ..self
+            },
+            _ => self,
+        }
+    }
+
     /// The PRAGMA batch run at open. Foreign keys are always on: the schema's cascades depend on them.
     pub(crate) fn pragmas(&self) -> String {
         // Exclusive locking must come before the first read: a database whose header says WAL can only be

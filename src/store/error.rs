@@ -125,6 +125,11 @@ impl StoreError {
             StoreError::Vfs(VfsError::Opfs { .. }) => "OPFS_ERROR",
             StoreError::Vfs(VfsError::NotFound { .. }) => "NOT_FOUND",
             StoreError::Vfs(VfsError::InUse { .. }) => "STORE_IN_USE",
+            StoreError::Vfs(VfsError::IndexedDb { name, .. }) if name == "QuotaExceededError" => {
+                "QUOTA_EXCEEDED"
+            }
+            StoreError::Vfs(VfsError::IndexedDb { .. }) => "INDEXEDDB_ERROR",
+            StoreError::Vfs(VfsError::NotDurable { .. }) => "STORE_NOT_DURABLE",
             StoreError::Vfs(_) => "BACKEND_ERROR",
             StoreError::Corrupt { .. } => "DATABASE_CORRUPT",
             StoreError::StorageFull { .. } => "QUOTA_EXCEEDED",

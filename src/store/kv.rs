@@ -37,7 +37,7 @@ impl Store {
                  updated_at_ms = excluded.updated_at_ms",
             &[&namespace, &key, &value, &now_ms()],
         )?;
-        Ok(())
+        self.sync().await
     }
 
     /// Removes `namespace`/`key`. Returns whether it existed.
@@ -50,6 +50,7 @@ impl Store {
             "DELETE FROM kv_entries WHERE namespace = ?1 AND entry_key = ?2",
             &[&namespace, &key],
         )?;
+        self.sync().await?;
         Ok(removed > 0)
     }
 }

@@ -103,6 +103,8 @@ pub struct Store {
     name: String,
     backend: Backend,
     journal_mode: JournalMode,
+    /// The IndexedDB link of an IndexedDB store.
+    idb: Option<vfs::idb::IdbFile>,
     encrypted: std::cell::Cell<bool>,
     mls_groups: crate::mls::GroupCache,
     _registration: OpenRegistration,
@@ -150,9 +152,15 @@ impl Store {
         validate_store_name(name)?;
         let backend = resolve(choice, capabilities())?;
         let registration = OpenRegistration::acquire(backend, name)?;
+        let config = config.for_backend(backend);
         let vfs_name = vfs::prepare(backend).await?;
+        let file_name = vfs::file_name(name);
+        let idb = match backend {
+            Backend::IndexedDb => Some(vfs::idb::open_file(name, &file_name).await?),
+            _ => None,
+        };
         // Every store goes through the cipher shim, keyed or not, so a store can be encrypted later (rekey).
-        let conn = Connection::open(&vfs::file_name(name), &cipher_vfs(vfs_name))?;
+        let conn = Connection::open(&file_name, &cipher_vfs(vfs_name))?;
         if let Some(key) = key {
             conn.key(key.bytes())?;
         }
@@ -170,15 +178,19 @@ impl Store {
             migrate::MigrationError::History(source) => wrong_key(source, key.is_some()),
             other => StoreError::from(other),
         })?;
-        Ok(Store {
+        let store = Store {
             conn,
             name: name.to_owned(),
             backend,
             journal_mode: config.journal_mode,
+            idb,
             encrypted: std::cell::Cell::new(key.is_some()),
             mls_groups: crate::mls::GroupCache::default(),
             _registration: registration,
-        })
+        };
+        // The migrations of a new or older database are part of opening it.
+        store.sync().await?;
+        Ok(store)
     }
 
     /// Encrypts the database with `key`, re-encrypts it with a new key, or (with `None`) decrypts it. The
@@ -269,18 +281,63 @@ impl Store {
         Ok(problems.into_iter().filter(|line| line != "ok").collect())
     }
 
-    /// Closes the store. Its data is durable before this returns; the store can be opened again.
+    /// Closes the store; it can be opened again. On OPFS and memory every commit was durable already; on
+    /// IndexedDB, changes not yet written by [`Store::sync`] are lost and reported as an error: prefer
+    /// [`Store::close_durably`] (which the JS `close()` uses).
     ///
     /// # Errors
-    /// SQLite refuses to close the connection.
+    /// SQLite refuses to close the connection, or IndexedDB changes were left unwritten.
     pub fn close(self) -> Result<(), StoreError> {
         let Store {
             conn,
+            idb,
             _registration,
             ..
         } = self;
         conn.close()?;
         drop(_registration);
+        if let Some(idb) = idb {
+            let unwritten = idb.has_unflushed_changes();
+            idb.close();
+            if unwritten {
+                return Err(StoreError::Vfs(VfsError::NotDurable {
+                    reason: "closed with changes never written to IndexedDB (call sync first)"
+                        .to_owned(),
+                }));
+            }
+        }
         Ok(())
+    }
+
+    /// Makes every change so far durable: on IndexedDB, writes the changed pages in one IndexedDB
+    /// transaction and returns once it completed. On OPFS and memory each commit is already as durable as
+    /// the backend gets, and this returns at once. The JS API calls it after every operation.
+    ///
+    /// # Errors
+    /// IndexedDB failed (the DOMException's name and message are in the error); the store then refuses
+    /// further work with `STORE_NOT_DURABLE` until it is reopened.
+    pub async fn sync(&self) -> Result<(), StoreError> {
+        match &self.idb {
+            Some(idb) => Ok(idb.flush().await?),
+            None => Ok(()),
+        }
+    }
+
+    /// [`Store::sync`], then [`Store::close`].
+    ///
+    /// # Errors
+    /// As either.
+    pub async fn close_durably(self) -> Result<(), StoreError> {
+        self.sync().await?;
+        self.close()
+    }
+
+    /// Test hook for the IndexedDB backend: breaks the store's IndexedDB connection so the next
+    /// [`Store::sync`] fails as it would if the browser closed it.
+    #[doc(hidden)]
+    pub fn break_indexed_db_for_tests(&self) {
+        if let Some(idb) = &self.idb {
+            idb.break_connection_for_tests();
+        }
     }
 }

@@ -4,6 +4,7 @@
 //! A store named `chat` is the file `chat.sqlite3` in its backend's VFS, so a store of the same name on two
 //! backends never collides.
 
+pub(crate) mod idb;
 mod memory;
 mod opfs;
 
@@ -31,6 +32,16 @@ pub enum VfsError {
     /// No database file by that name.
     #[error("no database named {name:?} in {backend}")]
     NotFound { backend: Backend, name: String },
+    /// IndexedDB refused or failed. `name` is the DOMException's name (`QuotaExceededError`, ...).
+    #[error("IndexedDB {operation} failed: {name}: {message}")]
+    IndexedDb {
+        operation: &'static str,
+        name: String,
+        message: String,
+    },
+    /// An earlier write to IndexedDB failed, so the store's state in memory is not durable; reopen it.
+    #[error("the store is not durable since an IndexedDB write failed ({reason}); reopen it")]
+    NotDurable { reason: String },
     /// The file is open; close the store first.
     #[error("database {name:?} in {backend} is open; close it first")]
     InUse { backend: Backend, name: String },
@@ -51,6 +62,7 @@ pub(crate) fn sidecar_names(file: &str) -> [String; 2] {
 pub(crate) async fn prepare(backend: Backend) -> Result<&'static str, VfsError> {
     match backend {
         Backend::Opfs => opfs::prepare().await,
+        Backend::IndexedDb => Ok(idb::VFS_NAME),
         Backend::Memory => Ok(memory::VFS_NAME),
     }
 }
@@ -64,6 +76,10 @@ pub async fn export_database(backend: Backend, name: &str) -> Result<Vec<u8>, Vf
     crate::store::ensure_closed(backend, name)?;
     match backend {
         Backend::Opfs => opfs::export(&file).await,
+        Backend::IndexedDb => idb::export(name).await?.ok_or(VfsError::NotFound {
+            backend,
+            name: file,
+        }),
         Backend::Memory => memory::export(&file),
     }
 }
@@ -79,6 +95,7 @@ pub async fn import_database(backend: Backend, name: &str, bytes: &[u8]) -> Resu
     crate::store::ensure_closed(backend, name)?;
     match backend {
         Backend::Opfs => opfs::import(&file, bytes).await,
+        Backend::IndexedDb => idb::import(name, bytes).await,
         Backend::Memory => memory::import(&file, bytes),
     }
 }
@@ -92,6 +109,7 @@ pub async fn delete_database(backend: Backend, name: &str) -> Result<bool, VfsEr
     crate::store::ensure_closed(backend, name)?;
     match backend {
         Backend::Opfs => opfs::remove(&file).await,
+        Backend::IndexedDb => idb::remove(name).await,
         Backend::Memory => memory::remove(&file),
     }
 }

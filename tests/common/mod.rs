@@ -7,6 +7,7 @@ mod chat;
 mod chat_js;
 mod chat_stress;
 mod encryption;
+mod indexed_db;
 mod migrations;
 mod mls;
 mod mls_recovery;
@@ -19,6 +20,8 @@ pub use chat::*;
 pub use chat_js::*;
 pub use chat_stress::*;
 pub use encryption::*;
+#[allow(unused_imports)]
+pub use indexed_db::*;
 pub use migrations::*;
 pub use mls::*;
 pub use mls_recovery::*;
@@ -45,6 +48,7 @@ pub fn unique_name(test: &str) -> String {
 pub fn backend_of(choice: BackendChoice) -> Backend {
     match choice {
         BackendChoice::Memory => Backend::Memory,
+        BackendChoice::IndexedDb => Backend::IndexedDb,
         BackendChoice::Opfs | BackendChoice::Auto => Backend::Opfs,
     }
 }
@@ -63,7 +67,7 @@ pub async fn open(name: &str, choice: BackendChoice) -> Store {
 /// as a page unload would.
 pub async fn close_fully(store: Store) {
     let backend = store.backend();
-    store.close().expect("close");
+    store.close_durably().await.expect("close");
     if backend == Backend::Opfs && mls_web_store::store::open_store_names(Backend::Opfs).is_empty()
     {
         vfs::release_opfs_pool().await.expect("release OPFS pool");

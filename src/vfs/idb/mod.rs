@@ -1,0 +1,233 @@
+//! The IndexedDB backend: SQLite runs on pages held in memory (`file`), and after every store operation the
+//! pages it changed are written to IndexedDB in one durable transaction (`pages`). The store's operation
+//! resolves only after that transaction completed; if it fails, the store refuses further work until it is
+//! reopened, so nothing is ever reported durable that is not.
+
+mod file;
+mod pages;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use indexed_db_futures::database::Database;
+use js_sys::Promise;
+use sqlite_wasm_rs::vfs::register_vfs;
+use sqlite_wasm_rs::WasmOsCallback;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+
+use file::{PagedFile, PagedFiles, PagedIoMethods, PagedVfs};
+
+use super::VfsError;
+
+pub(crate) const VFS_NAME: &str = "mls-web-store-idb";
+
+thread_local! {
+    static FILES: RefCell<Option<PagedFiles>> = const { RefCell::new(None) };
+}
+
+/// The VFS's files, registering the VFS on first use.
+fn files() -> Result<PagedFiles, VfsError> {
+    FILES.with(|slot| {
+        if let Some(files) = slot.borrow().as_ref() {
+            return Ok(files.clone());
+        }
+        let files = PagedFiles::new(WasmOsCallback);
+        // SAFETY: SQLite here is single-threaded and this runs on the only thread that uses it; the
+        // registration is kept for the life of the wasm instance (`into_raw`), with the app data it owns.
+        let registration =
+            unsafe { register_vfs::<PagedIoMethods, PagedVfs>(VFS_NAME, files.clone(), false) }
+                .map_err(|e| VfsError::IndexedDb {
+                    operation: "register VFS",
+                    name: "Error".to_owned(),
+                    message: e.to_string(),
+                })?;
+        let _ = registration.into_raw();
+        *slot.borrow_mut() = Some(files.clone());
+        Ok(files)
+    })
+}
+
+/// An open store's link to its IndexedDB database.
+pub(crate) struct IdbFile {
+    inner: Rc<IdbInner>,
+}
+
+struct IdbInner {
+    db: Database,
+    file_name: String,
+    file: Rc<RefCell<PagedFile>>,
+    /// Set when a flush failed: the pages in memory are ahead of IndexedDB.
+    failed: RefCell<Option<String>>,
+    /// The flush under way; calls arriving meanwhile wait for it, then share the next one (group commit).
+    in_progress: RefCell<Option<Promise>>,
+    /// The error of the flush that failed, for the caller that started it.
+    first_error: RefCell<Option<VfsError>>,
+}
+
+impl IdbInner {
+    fn check(&self) -> Result<(), VfsError> {
+        match self.failed.borrow().as_ref() {
+            Some(reason) => Err(VfsError::NotDurable {
+                reason: reason.clone(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    async fn write_changes(self: Rc<Self>) -> Result<(), VfsError> {
+        self.check()?;
+        let Some(changes) = self.file.borrow_mut().take_changes() else {
+            return Ok(());
+        };
+        let result = pages::write(&self.db, &changes).await;
+        if let Err(error) = result {
+            *self.failed.borrow_mut() = Some(error.to_string());
+            *self.first_error.borrow_mut() = Some(error);
+            return Err(VfsError::NotDurable {
+                reason: "flush failed".to_owned(),
+            });
+        }
+        Ok(())
+    }
+}
+
+impl IdbFile {
+    /// Makes every change made so far durable. Returns once an IndexedDB transaction that started after
+    /// those changes has committed; concurrent callers share transactions.
+    ///
+    /// # Errors
+    /// IndexedDB refused or failed; the store is then unusable until reopened.
+    pub(crate) async fn flush(&self) -> Result<(), VfsError> {
+        loop {
+            self.inner.check()?;
+            let running = self.inner.in_progress.borrow().clone();
+            if let Some(running) = running {
+                // Its outcome is read from `failed` on the next turn.
+                let _ = JsFuture::from(running).await;
+                continue;
+            }
+            if !self.inner.file.borrow().has_changes() {
+                return Ok(());
+            }
+            let inner = self.inner.clone();
+            let promise = future_to_promise(async move {
+                inner
+                    .write_changes()
+                    .await
+                    .map(|()| JsValue::UNDEFINED)
+                    .map_err(|e| JsValue::from_str(&e.to_string()))
+            });
+            *self.inner.in_progress.borrow_mut() = Some(promise.clone());
+            let outcome = JsFuture::from(promise).await;
+            *self.inner.in_progress.borrow_mut() = None;
+            // The transaction held every change made before it started, this caller's included.
+            if outcome.is_ok() {
+                return Ok(());
+            }
+            if let Some(error) = self.inner.first_error.borrow_mut().take() {
+                return Err(error);
+            }
+        }
+    }
+
+    /// Whether changes are waiting for a flush.
+    pub(crate) fn has_unflushed_changes(&self) -> bool {
+        self.inner.file.borrow().has_changes()
+    }
+
+    /// Drops the in-memory pages after the connection closed: the next open reads IndexedDB again.
+    pub(crate) fn close(self) {
+        drop(self);
+    }
+
+    /// Test hook: closes the IndexedDB connection under the store so that the next flush fails the way a
+    /// browser-closed connection does.
+    #[doc(hidden)]
+    pub fn break_connection_for_tests(&self) {
+        // A clone shares the underlying IDBDatabase; closing it closes the store's connection.
+        self.inner.db.clone().close();
+    }
+}
+
+impl Drop for IdbFile {
+    /// Also runs when opening the store failed after the pages were loaded: an IndexedDB connection left
+    /// open would block deleting or upgrading the database until garbage collection.
+    fn drop(&mut self) {
+        if let Ok(files) = files() {
+            let mut files = files.files.borrow_mut();
+            if files
+                .get(&self.inner.file_name)
+                .is_some_and(|f| Rc::ptr_eq(f, &self.inner.file))
+            {
+                files.remove(&self.inner.file_name);
+            }
+        }
+        self.inner.db.clone().close();
+    }
+}
+
+/// Loads store `name`'s pages from IndexedDB into the VFS so SQLite can open `file_name`.
+pub(crate) async fn open_file(name: &str, file_name: &str) -> Result<IdbFile, VfsError> {
+    let files = files()?;
+    let db = pages::open(name).await?;
+    let (size, stored) = match pages::load(&db).await {
+        Ok(loaded) => loaded,
+        Err(error) => {
+            db.close();
+            return Err(error);
+        }
+    };
+    let file = Rc::new(RefCell::new(PagedFile::from_pages(size, stored)));
+    files
+        .files
+        .borrow_mut()
+        .insert(file_name.to_owned(), file.clone());
+    Ok(IdbFile {
+        inner: Rc::new(IdbInner {
+            db,
+            file_name: file_name.to_owned(),
+            file,
+            failed: RefCell::new(None),
+            in_progress: RefCell::new(None),
+            first_error: RefCell::new(None),
+        }),
+    })
+}
+
+/// The bytes of a closed store's database.
+pub(super) async fn export(name: &str) -> Result<Option<Vec<u8>>, VfsError> {
+    let db = pages::open(name).await?;
+    let loaded = pages::load(&db).await;
+    db.close();
+    let (size, stored) = loaded?;
+    if size == 0 {
+        return Ok(None);
+    }
+    Ok(Some(PagedFile::from_pages(size, stored).bytes()))
+}
+
+/// Replaces a closed store's database with `bytes`, in one IndexedDB transaction.
+pub(super) async fn import(name: &str, bytes: &[u8]) -> Result<(), VfsError> {
+    let db = pages::open(name).await?;
+    let page_size = file::PAGE_SIZE;
+    let changes = file::Changes {
+        size: bytes.len() as u64,
+        pages: bytes
+            .chunks(page_size)
+            .enumerate()
+            .map(|(index, chunk)| (index as u64, chunk.to_vec()))
+            .collect(),
+        delete_from: Some(0),
+    };
+    let result = pages::write(&db, &changes).await;
+    db.close();
+    result
+}
+
+/// Deletes a closed store's IndexedDB database. Returns whether it held a database.
+pub(super) async fn remove(name: &str) -> Result<bool, VfsError> {
+    let existed = export(name).await?.is_some();
+    pages::delete(name).await?;
+    Ok(existed)
+}

@@ -1,0 +1,188 @@
+//! The IndexedDB side: one IndexedDB database per store (`mls-web-store/<name>`), pages keyed by their index
+//! in object store `pages`, and the file size in `meta`. A flush writes every changed page and the size in
+//! ONE readwrite transaction with strict durability and returns only after IndexedDB reports it complete,
+//! so IndexedDB always holds some committed state of the database.
+
+use indexed_db_futures::database::Database;
+use indexed_db_futures::prelude::*;
+use indexed_db_futures::transaction::{TransactionDurability, TransactionMode, TransactionOptions};
+use js_sys::Uint8Array;
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::file::Changes;
+use crate::vfs::VfsError;
+
+const VERSION: u8 = 1;
+const PAGES: &str = "pages";
+const META: &str = "meta";
+const SIZE_KEY: &str = "size";
+
+/// The IndexedDB database name of store `name`.
+pub(crate) fn database_name(name: &str) -> String {
+    format!("mls-web-store/{name}")
+}
+
+/// An IndexedDB failure, with the DOMException's name when there is one.
+pub(crate) fn idb_error(operation: &'static str, error: impl Into<IdbFailure>) -> VfsError {
+    let IdbFailure { name, message } = error.into();
+    VfsError::IndexedDb {
+        operation,
+        name,
+        message,
+    }
+}
+
+/// The parts of an IndexedDB error the store reports.
+pub(crate) struct IdbFailure {
+    name: String,
+    message: String,
+}
+
+impl From<indexed_db_futures::error::Error> for IdbFailure {
+    fn from(error: indexed_db_futures::error::Error) -> Self {
+        match error {
+            indexed_db_futures::error::Error::DomException(exception) => {
+                let exception: web_sys::DomException = exception.into();
+                IdbFailure {
+                    name: exception.name(),
+                    message: exception.message(),
+                }
+            }
+            other => IdbFailure {
+                name: "Error".to_owned(),
+                message: other.to_string(),
+            },
+        }
+    }
+}
+
+impl From<indexed_db_futures::error::OpenDbError> for IdbFailure {
+    fn from(error: indexed_db_futures::error::OpenDbError) -> Self {
+        match error {
+            indexed_db_futures::error::OpenDbError::Base(base) => base.into(),
+            other => IdbFailure {
+                name: "Error".to_owned(),
+                message: other.to_string(),
+            },
+        }
+    }
+}
+
+/// Opens (creating if needed) the store's IndexedDB database.
+pub(crate) async fn open(name: &str) -> Result<Database, VfsError> {
+    Database::open(&database_name(name))
+        .with_version(VERSION)
+        .with_on_upgrade_needed(|_event, db| {
+            let stores = db.object_store_names().collect::<Vec<_>>();
+            if !stores.iter().any(|s| s == PAGES) {
+                db.create_object_store(PAGES).build()?;
+            }
+            if !stores.iter().any(|s| s == META) {
+                db.create_object_store(META).build()?;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| idb_error("open", e))
+}
+
+/// Every stored page and the file size.
+pub(crate) async fn load(db: &Database) -> Result<(u64, Vec<(u64, Vec<u8>)>), VfsError> {
+    let tx = db
+        .transaction([PAGES, META])
+        .build()
+        .map_err(|e| idb_error("read", e))?;
+    let pages = tx.object_store(PAGES).map_err(|e| idb_error("read", e))?;
+    let meta = tx.object_store(META).map_err(|e| idb_error("read", e))?;
+    let size: Option<f64> = meta
+        .get(SIZE_KEY)
+        .primitive()
+        .map_err(|e| idb_error("read", e))?
+        .await
+        .map_err(|e| idb_error("read", e))?;
+    let keys: Vec<f64> = pages
+        .get_all_keys()
+        .primitive()
+        .map_err(|e| idb_error("read", e))?
+        .await
+        .map_err(|e| idb_error("read", e))?
+        .collect::<Result<Vec<f64>, _>>()
+        .map_err(|e| idb_error("read", e))?;
+    let values: Vec<JsValue> = pages
+        .get_all()
+        .primitive()
+        .map_err(|e| idb_error("read", e))?
+        .await
+        .map_err(|e| idb_error("read", e))?
+        .collect::<Result<Vec<JsValue>, _>>()
+        .map_err(|e| idb_error("read", e))?;
+    if keys.len() != values.len() {
+        return Err(corrupt("page keys and values disagree"));
+    }
+    let mut out = Vec::with_capacity(keys.len());
+    for (key, value) in keys.into_iter().zip(values) {
+        let bytes = value
+            .dyn_into::<Uint8Array>()
+            .map_err(|_| corrupt("a page is not bytes"))?;
+        if !(key >= 0.0 && key.fract() == 0.0) {
+            return Err(corrupt("a page key is not an index"));
+        }
+        // Checked: a non-negative integer well inside f64's exact range.
+        out.push((key as u64, bytes.to_vec()));
+    }
+    let size = match size {
+        Some(size) if size >= 0.0 && size.fract() == 0.0 => size as u64,
+        Some(_) => return Err(corrupt("the stored file size is not a size")),
+        None => 0,
+    };
+    Ok((size, out))
+}
+
+fn corrupt(message: &str) -> VfsError {
+    VfsError::IndexedDb {
+        operation: "read",
+        name: "DataError".to_owned(),
+        message: message.to_owned(),
+    }
+}
+
+/// Writes `changes` in one readwrite transaction with strict durability; returns once it completed.
+pub(crate) async fn write(db: &Database, changes: &Changes) -> Result<(), VfsError> {
+    let mut options = TransactionOptions::new();
+    options.set_durability(TransactionDurability::Strict);
+    let tx = db
+        .transaction([PAGES, META])
+        .with_mode(TransactionMode::Readwrite)
+        .with_options(options)
+        .build()
+        .map_err(|e| idb_error("write", e))?;
+    let pages = tx.object_store(PAGES).map_err(|e| idb_error("write", e))?;
+    let meta = tx.object_store(META).map_err(|e| idb_error("write", e))?;
+    if let Some(from) = changes.delete_from {
+        pages
+            .delete((from as f64)..)
+            .primitive()
+            .map_err(|e| idb_error("write", e))?;
+    }
+    for (index, bytes) in &changes.pages {
+        let value: JsValue = Uint8Array::from(bytes.as_slice()).into();
+        pages
+            .put(value)
+            .with_key(*index as f64)
+            .primitive()
+            .map_err(|e| idb_error("write", e))?;
+    }
+    meta.put(changes.size as f64)
+        .with_key(SIZE_KEY)
+        .primitive()
+        .map_err(|e| idb_error("write", e))?;
+    tx.commit().await.map_err(|e| idb_error("commit", e))
+}
+
+/// Deletes the store's IndexedDB database. Returns whether it had pages.
+pub(crate) async fn delete(name: &str) -> Result<(), VfsError> {
+    Database::delete_by_name(&database_name(name))
+        .map_err(|e| idb_error("delete", e))?
+        .await
+        .map_err(|e| idb_error("delete", e))
+}
