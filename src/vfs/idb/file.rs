@@ -35,6 +35,8 @@ pub(crate) struct Changes {
     pub pages: Vec<(u64, Vec<u8>)>,
     /// Pages at or beyond this index are removed before the changed pages are written.
     pub delete_from: Option<u64>,
+    /// How many flushes IndexedDB holds with this one; stored beside the size as the header record.
+    pub commit: u64,
 }
 
 impl PagedFile {
@@ -83,6 +85,7 @@ impl PagedFile {
                 .truncated_to
                 .take()
                 .map(|size| size.div_ceil(PAGE_SIZE as u64)),
+            commit: 0,
         })
     }
 

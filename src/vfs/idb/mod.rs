@@ -63,6 +63,8 @@ struct IdbInner {
     in_progress: RefCell<Option<Promise>>,
     /// The error of the flush that failed, for the caller that started it.
     first_error: RefCell<Option<VfsError>>,
+    /// Flushes committed to IndexedDB, this one's database included.
+    commits: std::cell::Cell<u64>,
 }
 
 impl IdbInner {
@@ -77,10 +79,14 @@ impl IdbInner {
 
     async fn write_changes(self: Rc<Self>) -> Result<(), VfsError> {
         self.check()?;
-        let Some(changes) = self.file.borrow_mut().take_changes() else {
+        let Some(mut changes) = self.file.borrow_mut().take_changes() else {
             return Ok(());
         };
+        changes.commit = self.commits.get() + 1;
         let result = pages::write(&self.db, &changes).await;
+        if result.is_ok() {
+            self.commits.set(changes.commit);
+        }
         if let Err(error) = result {
             *self.failed.borrow_mut() = Some(error.to_string());
             *self.first_error.borrow_mut() = Some(error);
@@ -171,14 +177,15 @@ impl Drop for IdbFile {
 pub(crate) async fn open_file(name: &str, file_name: &str) -> Result<IdbFile, VfsError> {
     let files = files()?;
     let db = pages::open(name).await?;
-    let (size, stored) = match pages::load(&db).await {
+    let stored = match pages::load(&db).await {
         Ok(loaded) => loaded,
         Err(error) => {
             db.close();
             return Err(error);
         }
     };
-    let file = Rc::new(RefCell::new(PagedFile::from_pages(size, stored)));
+    let commits = stored.commit;
+    let file = Rc::new(RefCell::new(PagedFile::from_pages(stored.size, stored.pages)));
     files
         .files
         .borrow_mut()
@@ -191,6 +198,7 @@ pub(crate) async fn open_file(name: &str, file_name: &str) -> Result<IdbFile, Vf
             failed: RefCell::new(None),
             in_progress: RefCell::new(None),
             first_error: RefCell::new(None),
+            commits: std::cell::Cell::new(commits),
         }),
     })
 }
@@ -200,11 +208,11 @@ pub(super) async fn export(name: &str) -> Result<Option<Vec<u8>>, VfsError> {
     let db = pages::open(name).await?;
     let loaded = pages::load(&db).await;
     db.close();
-    let (size, stored) = loaded?;
-    if size == 0 {
+    let stored = loaded?;
+    if stored.size == 0 {
         return Ok(None);
     }
-    Ok(Some(PagedFile::from_pages(size, stored).bytes()))
+    Ok(Some(PagedFile::from_pages(stored.size, stored.pages).bytes()))
 }
 
 /// Replaces a closed store's database with `bytes`, in one IndexedDB transaction.
@@ -219,6 +227,7 @@ pub(super) async fn import(name: &str, bytes: &[u8]) -> Result<(), VfsError> {
             .map(|(index, chunk)| (index as u64, chunk.to_vec()))
             .collect(),
         delete_from: Some(0),
+        commit: 1,
     };
     let result = pages::write(&db, &changes).await;
     db.close();

@@ -16,6 +16,7 @@ const VERSION: u8 = 1;
 const PAGES: &str = "pages";
 const META: &str = "meta";
 const SIZE_KEY: &str = "size";
+const COMMIT_KEY: &str = "commit";
 
 /// The IndexedDB database name of store `name`.
 pub(crate) fn database_name(name: &str) -> String {
@@ -86,8 +87,15 @@ pub(crate) async fn open(name: &str) -> Result<Database, VfsError> {
         .map_err(|e| idb_error("open", e))
 }
 
-/// Every stored page and the file size.
-pub(crate) async fn load(db: &Database) -> Result<(u64, Vec<(u64, Vec<u8>)>), VfsError> {
+/// What a store's IndexedDB database holds.
+pub(crate) struct Stored {
+    pub size: u64,
+    pub commit: u64,
+    pub pages: Vec<(u64, Vec<u8>)>,
+}
+
+/// Every stored page, the file size and the commit counter.
+pub(crate) async fn load(db: &Database) -> Result<Stored, VfsError> {
     let tx = db
         .transaction([PAGES, META])
         .build()
@@ -96,6 +104,12 @@ pub(crate) async fn load(db: &Database) -> Result<(u64, Vec<(u64, Vec<u8>)>), Vf
     let meta = tx.object_store(META).map_err(|e| idb_error("read", e))?;
     let size: Option<f64> = meta
         .get(SIZE_KEY)
+        .primitive()
+        .map_err(|e| idb_error("read", e))?
+        .await
+        .map_err(|e| idb_error("read", e))?;
+    let commit: Option<f64> = meta
+        .get(COMMIT_KEY)
         .primitive()
         .map_err(|e| idb_error("read", e))?
         .await
@@ -135,7 +149,12 @@ pub(crate) async fn load(db: &Database) -> Result<(u64, Vec<(u64, Vec<u8>)>), Vf
         Some(_) => return Err(corrupt("the stored file size is not a size")),
         None => 0,
     };
-    Ok((size, out))
+    let commit = commit.filter(|c| *c >= 0.0 && c.fract() == 0.0).map_or(0, |c| c as u64);
+    Ok(Stored {
+        size,
+        commit,
+        pages: out,
+    })
 }
 
 fn corrupt(message: &str) -> VfsError {
@@ -174,6 +193,10 @@ pub(crate) async fn write(db: &Database, changes: &Changes) -> Result<(), VfsErr
     }
     meta.put(changes.size as f64)
         .with_key(SIZE_KEY)
+        .primitive()
+        .map_err(|e| idb_error("write", e))?;
+    meta.put(changes.commit as f64)
+        .with_key(COMMIT_KEY)
         .primitive()
         .map_err(|e| idb_error("write", e))?;
     tx.commit().await.map_err(|e| idb_error("commit", e))

@@ -1,0 +1,141 @@
+//! Release benchmark of the IndexedDB backend on the main thread (where apps without OPFS run it): a
+//! 10k-message batch, single durable appends (each resolved only after IndexedDB committed it), and the
+//! time to open a store of 100k messages (loading every page into memory). Not a test: it runs only with
+//! `--features bench` (`scripts/bench.sh`) and prints one JSON line prefixed `BENCH_JSON `.
+#![cfg(target_family = "wasm")]
+
+use mls_web_store::backend::{Backend, BackendChoice};
+use mls_web_store::chat::{NewChannel, NewMessage, PageCursor};
+use mls_web_store::store::Store;
+use mls_web_store::vfs;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    fn performance_now() -> f64;
+    #[wasm_bindgen(js_namespace = console, js_name = log)]
+    fn console_log(text: &str);
+}
+
+const T0: i64 = 1_800_000_000_000;
+const BATCH: usize = 10_000;
+const SINGLES: usize = 300;
+const LARGE: usize = 100_000;
+
+fn messages(start: usize, count: usize) -> Vec<NewMessage> {
+    (start..start + count)
+        .map(|i| NewMessage {
+            message_id: Some(format!("m{i:07}")),
+            sender: format!("sender-{}", i % 7).into_bytes(),
+            body: (0..160).map(|j| (i.wrapping_mul(31) ^ j) as u8).collect(),
+            sent_at_ms: T0 + i as i64,
+        })
+        .collect()
+}
+
+async fn fresh(name: &str) -> Store {
+    let _ = vfs::delete_database(Backend::IndexedDb, name).await;
+    let store = Store::open(name, BackendChoice::IndexedDb)
+        .await
+        .expect("open");
+    let channel = NewChannel {
+        channel_id: "c".into(),
+        name: b"general".to_vec(),
+        group_id: None,
+        creator: b"me".to_vec(),
+    };
+    store
+        .chat()
+        .create_channel(&channel, None, T0)
+        .expect("channel");
+    store.sync().await.expect("sync");
+    store
+}
+
+fn percentile(values: &[f64], p: f64) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(|a, b| a.total_cmp(b));
+    round(sorted[((sorted.len() as f64 - 1.0) * p).round() as usize])
+}
+
+fn round(value: f64) -> f64 {
+    (value * 1000.0).round() / 1000.0
+}
+
+#[wasm_bindgen_test]
+async fn bench_indexeddb() {
+    let name = "bench-idb";
+    let mut batches = Vec::new();
+    for run in 0..3 {
+        let store = fresh(name).await;
+        let start = performance_now();
+        store
+            .chat()
+            .append_messages("c", &messages(run * BATCH, BATCH), None, T0)
+            .expect("batch");
+        store.sync().await.expect("sync");
+        batches.push(performance_now() - start);
+        store.close_durably().await.expect("close");
+    }
+
+    let store = fresh(name).await;
+    let mut singles = Vec::new();
+    for message in messages(0, SINGLES) {
+        let start = performance_now();
+        store
+            .chat()
+            .append_message("c", &message, None, T0)
+            .expect("append");
+        store.sync().await.expect("sync");
+        singles.push(performance_now() - start);
+    }
+    store.close_durably().await.expect("close");
+
+    let store = fresh(name).await;
+    for chunk in 0..LARGE / BATCH {
+        store
+            .chat()
+            .append_messages("c", &messages(chunk * BATCH, BATCH), None, T0)
+            .expect("fill");
+        store.sync().await.expect("sync");
+    }
+    store.close_durably().await.expect("close");
+    let start = performance_now();
+    let store = Store::open(name, BackendChoice::IndexedDb)
+        .await
+        .expect("reopen");
+    let page = store
+        .chat()
+        .page("c", PageCursor::Newest, 100)
+        .expect("page");
+    let open_ms = performance_now() - start;
+    assert_eq!(page.messages.len(), 100);
+    let file_bytes: i64 = store
+        .connection()
+        .query_value(
+            "SELECT page_count * page_size FROM pragma_page_count, pragma_page_size",
+            &[],
+        )
+        .expect("size");
+    store.close_durably().await.expect("close");
+    let _ = vfs::delete_database(Backend::IndexedDb, name).await;
+
+    let report = serde_json::json!({
+        "benchmark": "indexeddb",
+        "build": "release",
+        "context": "main thread, durability strict",
+        "batch_10k_ms": percentile(&batches, 0.5),
+        "batch_10k_runs_ms": batches.iter().map(|v| round(*v)).collect::<Vec<_>>(),
+        "single_append_p50_ms": percentile(&singles, 0.5),
+        "single_append_p95_ms": percentile(&singles, 0.95),
+        "single_appends": SINGLES,
+        "open_100k_messages_and_newest_page_ms": round(open_ms),
+        "database_bytes_100k_messages": file_bytes,
+        "goals_ms": { "batch_10k": 150, "single_append_p50": 2 },
+    });
+    console_log(&format!("BENCH_JSON {report}"));
+}
