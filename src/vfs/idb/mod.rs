@@ -185,7 +185,10 @@ pub(crate) async fn open_file(name: &str, file_name: &str) -> Result<IdbFile, Vf
         }
     };
     let commits = stored.commit;
-    let file = Rc::new(RefCell::new(PagedFile::from_pages(stored.size, stored.pages)));
+    let file = Rc::new(RefCell::new(PagedFile::from_pages(
+        stored.size,
+        stored.pages,
+    )));
     files
         .files
         .borrow_mut()
@@ -212,7 +215,9 @@ pub(super) async fn export(name: &str) -> Result<Option<Vec<u8>>, VfsError> {
     if stored.size == 0 {
         return Ok(None);
     }
-    Ok(Some(PagedFile::from_pages(stored.size, stored.pages).bytes()))
+    Ok(Some(
+        PagedFile::from_pages(stored.size, stored.pages).bytes(),
+    ))
 }
 
 /// Replaces a closed store's database with `bytes`, in one IndexedDB transaction.

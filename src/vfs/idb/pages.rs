@@ -149,7 +149,9 @@ pub(crate) async fn load(db: &Database) -> Result<Stored, VfsError> {
         Some(_) => return Err(corrupt("the stored file size is not a size")),
         None => 0,
     };
-    let commit = commit.filter(|c| *c >= 0.0 && c.fract() == 0.0).map_or(0, |c| c as u64);
+    let commit = commit
+        .filter(|c| *c >= 0.0 && c.fract() == 0.0)
+        .map_or(0, |c| c as u64);
     Ok(Stored {
         size,
         commit,
