@@ -1,0 +1,74 @@
+//! The archive layer's error: every way a file can be malformed, and every way a caller can misuse it.
+
+/// An archive failure. Readers never panic on bad input: they return one of these.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ArchiveError {
+    /// The file ends before a structure it must contain.
+    #[error("archive truncated: {0}")]
+    Truncated(&'static str),
+    #[error("not an mls-web-store archive (bad magic)")]
+    BadMagic,
+    #[error("archive format version {0} is not supported (this build reads version 1)")]
+    UnsupportedVersion(u16),
+    /// A checksummed structure does not match its checksum, or a field is out of its range.
+    #[error("archive corrupt: {0}")]
+    Corrupt(String),
+    /// The archive is encrypted and no key or passphrase was given.
+    #[error("the archive is encrypted; a key or passphrase is needed")]
+    KeyRequired,
+    /// The key or passphrase does not open the archive.
+    #[error("wrong key or passphrase")]
+    WrongKey,
+    /// A frame's authentication tag does not verify: the data was altered.
+    #[error("frame {frame} of entry {entry:?} failed authentication (altered data)")]
+    FrameAuthentication { entry: String, frame: u32 },
+    #[error("frame {frame} of entry {entry:?} does not decompress: {reason}")]
+    Decompression {
+        entry: String,
+        frame: u32,
+        reason: String,
+    },
+    #[error("entry {0:?} does not match its CRC-32")]
+    CrcMismatch(String),
+    /// The signature over the directory does not verify: the archive was altered after signing or forged.
+    #[error("the archive's signature does not verify")]
+    BadSignature,
+    /// A size or count exceeds the reader's configured limit.
+    #[error("archive exceeds a limit: {0}")]
+    LimitExceeded(String),
+    #[error("no entry {0:?} in the archive")]
+    EntryNotFound(String),
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+    #[error("I/O: {0}")]
+    Io(String),
+}
+
+impl ArchiveError {
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ArchiveError::Truncated(_) => "ARCHIVE_TRUNCATED",
+            ArchiveError::BadMagic => "NOT_AN_ARCHIVE",
+            ArchiveError::UnsupportedVersion(_) => "ARCHIVE_VERSION_UNSUPPORTED",
+            ArchiveError::Corrupt(_)
+            | ArchiveError::Decompression { .. }
+            | ArchiveError::CrcMismatch(_)
+            | ArchiveError::FrameAuthentication { .. } => "ARCHIVE_CORRUPT",
+            ArchiveError::KeyRequired => "ARCHIVE_KEY_REQUIRED",
+            ArchiveError::WrongKey => "WRONG_PASSPHRASE",
+            ArchiveError::BadSignature => "ARCHIVE_SIGNATURE_INVALID",
+            ArchiveError::LimitExceeded(_) => "ARCHIVE_LIMIT_EXCEEDED",
+            ArchiveError::EntryNotFound(_) => "ARCHIVE_ENTRY_NOT_FOUND",
+            ArchiveError::InvalidArgument(_) => "INVALID_ARGUMENT",
+            ArchiveError::Io(_) => "IO_ERROR",
+        }
+    }
+}
+
+impl From<std::io::Error> for ArchiveError {
+    fn from(error: std::io::Error) -> Self {
+        ArchiveError::Io(error.to_string())
+    }
+}
