@@ -16,6 +16,8 @@ pub mod backend;
 pub mod schema;
 
 #[cfg(target_family = "wasm")]
+pub mod backup;
+#[cfg(target_family = "wasm")]
 pub mod chat;
 #[cfg(target_family = "wasm")]
 mod hex;

@@ -43,3 +43,11 @@ pub(crate) fn now_ms() -> i64 {
     // f64 milliseconds are exact integers far beyond any plausible date.
     js_sys::Date::now() as i64
 }
+
+/// A random 64-bit number from the browser's CSPRNG (for scratch names; not for keys).
+pub(crate) fn random_u64() -> u64 {
+    let mut bytes = [0u8; 8];
+    // Without randomness the name only risks a collision with another scratch file, which import refuses.
+    let _ = getrandom_02::getrandom(&mut bytes);
+    u64::from_le_bytes(bytes)
+}

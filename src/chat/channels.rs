@@ -68,7 +68,7 @@ impl Chat<'_> {
         now_ms: i64,
     ) -> Result<Channel, ChatError> {
         check_id(&channel.channel_id, "channel ids are 1 to 256 bytes")?;
-        let conn = self.store.connection();
+        let conn = self.conn;
         let tx = conn.transaction()?;
         let created = run_once(&tx, idempotency, "create_channel", channel, now_ms, || {
             let inserted = tx.execute(
@@ -97,7 +97,7 @@ impl Chat<'_> {
     /// # Errors
     /// The channel does not exist, or storage fails.
     pub fn channel(&self, channel_id: &str) -> Result<Channel, ChatError> {
-        load(self.store.connection(), channel_id)
+        load(self.conn, channel_id)
     }
 
     /// Channels, oldest first: the archived ones when `archived`, else the others.
@@ -105,7 +105,7 @@ impl Chat<'_> {
     /// # Errors
     /// Storage fails.
     pub fn list_channels(&self, archived: bool) -> Result<Vec<Channel>, ChatError> {
-        Ok(self.store.connection().query_map(
+        Ok(self.conn.query_map(
             &format!(
                 "SELECT {COLUMNS} FROM chat_channels WHERE (archived_at_ms IS NOT NULL) = ?1
                  ORDER BY created_at_ms, channel_id"
@@ -124,7 +124,7 @@ impl Chat<'_> {
         channel_id: &str,
         archived_at_ms: Option<i64>,
     ) -> Result<(), ChatError> {
-        let changed = self.store.connection().execute(
+        let changed = self.conn.execute(
             "UPDATE chat_channels SET archived_at_ms = CASE WHEN ?2 IS NULL THEN NULL
                  ELSE coalesce(archived_at_ms, ?2) END
              WHERE channel_id = ?1",
@@ -141,7 +141,7 @@ impl Chat<'_> {
     /// # Errors
     /// Storage fails.
     pub fn delete_channel(&self, channel_id: &str) -> Result<bool, ChatError> {
-        Ok(self.store.connection().execute(
+        Ok(self.conn.execute(
             "DELETE FROM chat_channels WHERE channel_id = ?1",
             &[&channel_id],
         )? > 0)

@@ -104,7 +104,7 @@ impl Chat<'_> {
     /// # Errors
     /// Storage fails.
     pub fn cleanup_idempotency(&self, now_ms: i64) -> Result<usize, ChatError> {
-        Ok(self.store.connection().execute(
+        Ok(self.conn.execute(
             "DELETE FROM chat_idempotency WHERE expires_at_ms <= ?1",
             &[&now_ms],
         )?)
@@ -116,8 +116,7 @@ impl Chat<'_> {
     /// Storage fails.
     pub fn idempotency_record_count(&self) -> Result<i64, ChatError> {
         Ok(self
-            .store
-            .connection()
+            .conn
             .query_value("SELECT count(*) FROM chat_idempotency", &[])?)
     }
 }

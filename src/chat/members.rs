@@ -136,7 +136,7 @@ impl Chat<'_> {
         role: MemberRole,
         now_ms: i64,
     ) -> Result<usize, ChatError> {
-        let tx = self.store.connection().transaction()?;
+        let tx = self.conn.transaction()?;
         super::channels::load(&tx, channel_id)?;
         let changed = insert_members(&tx, channel_id, identities, role, now_ms)?;
         tx.commit()?;
@@ -150,7 +150,7 @@ impl Chat<'_> {
     /// The channel does not exist, or storage fails.
     pub fn leave(&self, channel_id: &str, identity: &[u8], now_ms: i64) -> Result<bool, ChatError> {
         check_identity(identity)?;
-        let tx = self.store.connection().transaction()?;
+        let tx = self.conn.transaction()?;
         super::channels::load(&tx, channel_id)?;
         let key = hash_key(&tx)?;
         let changed = tx.execute(
@@ -167,7 +167,7 @@ impl Chat<'_> {
     /// # Errors
     /// The channel does not exist, or storage fails.
     pub fn members(&self, channel_id: &str, include_left: bool) -> Result<Vec<Member>, ChatError> {
-        let conn = self.store.connection();
+        let conn = self.conn;
         super::channels::load(conn, channel_id)?;
         Ok(conn.query_map(
             "SELECT identity, role, joined_at_ms, left_at_ms FROM chat_members
@@ -182,7 +182,7 @@ impl Chat<'_> {
     /// # Errors
     /// Storage fails.
     pub fn is_member(&self, channel_id: &str, identity: &[u8]) -> Result<bool, ChatError> {
-        let conn = self.store.connection();
+        let conn = self.conn;
         let key = hash_key(conn)?;
         Ok(conn
             .query_optional(

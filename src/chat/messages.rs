@@ -182,7 +182,7 @@ impl Chat<'_> {
         idempotency: Option<&Idempotency>,
         now_ms: i64,
     ) -> Result<Appended, ChatError> {
-        let tx = self.store.connection().transaction()?;
+        let tx = self.conn.transaction()?;
         let appended = run_once(
             &tx,
             idempotency,
@@ -212,7 +212,7 @@ impl Chat<'_> {
         idempotency: Option<&Idempotency>,
         now_ms: i64,
     ) -> Result<Vec<Appended>, ChatError> {
-        let tx = self.store.connection().transaction()?;
+        let tx = self.conn.transaction()?;
         let appended = run_once(
             &tx,
             idempotency,
@@ -241,7 +241,7 @@ impl Chat<'_> {
         if limit == 0 || limit > MAX_PAGE {
             return Err(ChatError::InvalidArgument("page limit is 1 to 1000"));
         }
-        let conn = self.store.connection();
+        let conn = self.conn;
         super::channels::load(conn, channel_id)?;
         let fetch = i64::from(limit) + 1;
         let mut messages = match cursor {
@@ -275,7 +275,7 @@ impl Chat<'_> {
     /// # Errors
     /// Storage fails.
     pub fn message_by_id(&self, message_id: &str) -> Result<Option<Message>, ChatError> {
-        Ok(self.store.connection().query_optional(
+        Ok(self.conn.query_optional(
             &format!("SELECT {COLUMNS} FROM chat_messages WHERE message_id = ?1"),
             &[&message_id],
             message_row,
@@ -287,7 +287,7 @@ impl Chat<'_> {
     /// # Errors
     /// Storage fails.
     pub fn message_count(&self, channel_id: &str) -> Result<i64, ChatError> {
-        Ok(self.store.connection().query_value(
+        Ok(self.conn.query_value(
             "SELECT count(*) FROM chat_messages WHERE channel_id = ?1",
             &[&channel_id],
         )?)
@@ -298,7 +298,7 @@ impl Chat<'_> {
     /// # Errors
     /// The channel does not exist, or storage fails.
     pub fn unprocessed_count(&self, channel_id: &str) -> Result<i64, ChatError> {
-        Ok(super::channels::load(self.store.connection(), channel_id)?.unprocessed)
+        Ok(super::channels::load(self.conn, channel_id)?.unprocessed)
     }
 
     /// The oldest unprocessed messages of the channel, oldest first, at most `limit`.
@@ -309,7 +309,7 @@ impl Chat<'_> {
         if limit == 0 || limit > MAX_PAGE {
             return Err(ChatError::InvalidArgument("limit is 1 to 1000"));
         }
-        let conn = self.store.connection();
+        let conn = self.conn;
         super::channels::load(conn, channel_id)?;
         Ok(conn.query_map(
             &format!(
@@ -325,7 +325,7 @@ impl Chat<'_> {
     /// # Errors
     /// The channel does not exist, or storage fails (nothing is marked then).
     pub fn mark_processed(&self, channel_id: &str, seqs: &[i64]) -> Result<usize, ChatError> {
-        let tx = self.store.connection().transaction()?;
+        let tx = self.conn.transaction()?;
         super::channels::load(&tx, channel_id)?;
         let mut changed = 0;
         for seq in seqs {
@@ -350,7 +350,7 @@ impl Chat<'_> {
     /// # Errors
     /// The channel does not exist, or storage fails.
     pub fn prune(&self, channel_id: &str, keep: u32) -> Result<usize, ChatError> {
-        let tx = self.store.connection().transaction()?;
+        let tx = self.conn.transaction()?;
         super::channels::load(&tx, channel_id)?;
         // The oldest sequence kept; with fewer than `keep` messages there is nothing to delete.
         let cutoff: Option<i64> = if keep == 0 {

@@ -17,6 +17,7 @@ pub use idempotency::Idempotency;
 pub use members::{Member, MemberRole};
 pub use messages::{Appended, Message, MessagePage, NewMessage, PageCursor};
 
+use crate::sql::Connection;
 use crate::store::Store;
 
 /// Longest channel or message id accepted.
@@ -28,13 +29,15 @@ pub const MAX_PAGE: u32 = 1000;
 
 /// The chat API of one store.
 pub struct Chat<'s> {
-    store: &'s Store,
+    conn: &'s Connection,
 }
 
 impl Store {
     /// The chat API on this store.
     pub fn chat(&self) -> Chat<'_> {
-        Chat { store: self }
+        Chat {
+            conn: self.connection(),
+        }
     }
 }
 
@@ -43,4 +46,11 @@ fn check_id(id: &str, what: &'static str) -> Result<(), ChatError> {
         return Err(ChatError::InvalidArgument(what));
     }
     Ok(())
+}
+
+impl<'s> Chat<'s> {
+    /// The chat API over any connection with the chat schema (a backup opened for browsing, for one).
+    pub(crate) fn on(conn: &'s Connection) -> Self {
+        Chat { conn }
+    }
 }

@@ -18,6 +18,11 @@ impl StoreKey {
         Ok(StoreKey(Zeroizing::new(array)))
     }
 
+    /// Another zeroizing copy of the key.
+    pub(crate) fn duplicate(&self) -> StoreKey {
+        StoreKey(self.0.clone())
+    }
+
     pub(crate) fn bytes(&self) -> &[u8; 32] {
         &self.0
     }

@@ -25,7 +25,7 @@ use crate::sql::Connection;
 use crate::vfs::{self, VfsError};
 
 /// The SQLite3 Multiple Ciphers shim over `vfs`; SQLite3 Multiple Ciphers creates it on first use.
-fn cipher_vfs(vfs: &str) -> String {
+pub(crate) fn cipher_vfs(vfs: &str) -> String {
     format!("multipleciphers-{vfs}")
 }
 
@@ -105,7 +105,8 @@ pub struct Store {
     journal_mode: JournalMode,
     /// The IndexedDB link of an IndexedDB store.
     idb: Option<vfs::idb::IdbFile>,
-    encrypted: std::cell::Cell<bool>,
+    /// The database key, kept (zeroized on drop) to encrypt what an import brings in.
+    key: RefCell<Option<StoreKey>>,
     mls_groups: crate::mls::GroupCache,
     _registration: OpenRegistration,
 }
@@ -184,7 +185,7 @@ impl Store {
             backend,
             journal_mode: config.journal_mode,
             idb,
-            encrypted: std::cell::Cell::new(key.is_some()),
+            key: RefCell::new(key.map(StoreKey::duplicate)),
             mls_groups: crate::mls::GroupCache::default(),
             _registration: registration,
         };
@@ -209,13 +210,18 @@ impl Store {
             self.conn.execute_batch("PRAGMA journal_mode = WAL")?;
         }
         result?;
-        self.encrypted.set(key.is_some());
+        *self.key.borrow_mut() = key.map(StoreKey::duplicate);
         Ok(())
     }
 
     /// Whether the database is encrypted (opened with a key, or rekeyed to one).
     pub fn is_encrypted(&self) -> bool {
-        self.encrypted.get()
+        self.key.borrow().is_some()
+    }
+
+    /// A copy of the database key, if the store is encrypted.
+    pub(crate) fn key_copy(&self) -> Option<StoreKey> {
+        self.key.borrow().as_ref().map(StoreKey::duplicate)
     }
 
     /// The store's name.

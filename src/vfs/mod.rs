@@ -58,6 +58,11 @@ pub(crate) fn sidecar_names(file: &str) -> [String; 2] {
     [format!("{file}-journal"), format!("{file}-wal")]
 }
 
+/// The SQLite name of the memory VFS.
+pub(crate) fn memory_vfs_name() -> &'static str {
+    memory::VFS_NAME
+}
+
 /// Makes the backend's VFS ready and returns its SQLite name.
 pub(crate) async fn prepare(backend: Backend) -> Result<&'static str, VfsError> {
     match backend {

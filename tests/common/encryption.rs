@@ -129,3 +129,38 @@ pub async fn rekey_moves_the_store_to_a_new_key(choice: BackendChoice) {
     close_fully(store).await;
     cleanup(&name, choice).await;
 }
+
+/// A backup of an encrypted store imports into another encrypted store (another key), which stays encrypted.
+pub async fn encrypted_backup_imports_into_an_encrypted_store(choice: BackendChoice) {
+    let source_name = unique_name("enc-src");
+    let source = open_keyed(&source_name, choice, Some(&key(3)))
+        .await
+        .unwrap();
+    write_secrets(&source);
+    let archive = source
+        .export_backup(
+            mls_web_store::backup::ExportOptions::default(),
+            &mut |_, _| {},
+        )
+        .unwrap();
+    close_fully(source).await;
+    let target_name = unique_name("enc-dst");
+    let target = open_keyed(&target_name, choice, Some(&key(4)))
+        .await
+        .unwrap();
+    target.import_backup(&archive, None).await.unwrap();
+    assert_eq!(target.chat().message_count("c").unwrap(), 200);
+    close_fully(target).await;
+    assert!(
+        !leaks(&raw_file(&target_name, choice).await),
+        "the imported store is encrypted"
+    );
+    let target = open_keyed(&target_name, choice, Some(&key(4)))
+        .await
+        .unwrap();
+    assert_eq!(target.chat().message_count("c").unwrap(), 200);
+    assert!(target.integrity_check().unwrap().is_empty());
+    close_fully(target).await;
+    cleanup(&source_name, choice).await;
+    cleanup(&target_name, choice).await;
+}

@@ -3,6 +3,7 @@
 //! Each test uses a unique store name and deletes its files at the end, so tests run in any order.
 #![allow(dead_code)]
 
+mod backup;
 mod chat;
 mod chat_js;
 mod chat_stress;
@@ -16,6 +17,7 @@ mod persistence;
 mod sql_core;
 mod tee;
 
+pub use backup::*;
 pub use chat::*;
 pub use chat_js::*;
 pub use chat_stress::*;
@@ -155,6 +157,8 @@ macro_rules! store_conformance_suite {
             chat_stress_ten_thousand_messages,
             chat_stress_thousand_channels,
             chat_stress_concurrent_marks,
+            backup_round_trip_keeps_chat_and_mls,
+            encrypted_backup_imports_into_an_encrypted_store,
         );
     };
 }

@@ -1,0 +1,173 @@
+//! Backups in the browser: a store with MLS groups and 10k messages exported, imported into a fresh store,
+//! everything equal, the group still working; wrong keys, damage and forgeries leave the live store as it was.
+
+use mls_web_store::archive::{ArchiveKey, Argon2Params};
+use mls_web_store::backend::BackendChoice;
+use mls_web_store::backup::{BackupError, BackupView, ExportOptions};
+use mls_web_store::chat::PageCursor;
+use mls_web_store::mls::{Incoming, WelcomeConfig};
+
+use super::chat::{message, new_channel, T0};
+use super::mls_support::store_with_identity;
+use super::{cleanup, close_fully, open, unique_name};
+
+fn passphrase(text: &str) -> ArchiveKey {
+    // Cheap Argon2id parameters keep the debug-build test quick; the format carries them.
+    ArchiveKey::Passphrase(
+        zeroize::Zeroizing::new(text.to_owned()),
+        Argon2Params {
+            m_cost: 1024,
+            t_cost: 1,
+            p_cost: 1,
+        },
+    )
+}
+
+fn code(error: &BackupError) -> &'static str {
+    match error {
+        BackupError::Archive(e) => e.code(),
+        BackupError::Store(e) => e.code(),
+        BackupError::Manifest(_) => "BACKUP_INVALID",
+        BackupError::Integrity(_) => "BACKUP_INTEGRITY_FAILED",
+        _ => "OTHER",
+    }
+}
+
+pub async fn backup_round_trip_keeps_chat_and_mls(choice: BackendChoice) {
+    let (alice_name, alice) = store_with_identity("backup", "alice", choice).await;
+    let (bob_name, bob) = store_with_identity("backup", "bob", choice).await;
+    let kp = bob
+        .mls()
+        .generate_key_packages(1, false)
+        .unwrap()
+        .remove(0)
+        .key_package;
+    let group = alice.mls().create_group(None).unwrap();
+    let added = alice.mls().add_members(&group, &[kp]).unwrap();
+    alice.mls().merge_pending_commit(&group).unwrap();
+    let welcome = bob.mls().receive_welcome(&added.welcome, T0).unwrap();
+    bob.mls()
+        .process_welcome(&welcome, T0, WelcomeConfig::default())
+        .unwrap();
+    let chat = alice.chat();
+    chat.create_channel(&new_channel("c", b"alice"), None, T0)
+        .unwrap();
+    let batch: Vec<_> = (0..10_000)
+        .map(|i| message(Some(&format!("m{i}")), b"alice", &format!("body {i}")))
+        .collect();
+    chat.append_messages("c", &batch, None, T0).unwrap();
+    alice.kv_put("sync", "token", b"s_9").await.unwrap();
+
+    let mut calls = 0u32;
+    let mut last = (0, 0);
+    let archive = alice
+        .export_backup(
+            ExportOptions {
+                key: Some(passphrase("pw")),
+                split_threshold: Some(256 * 1024),
+                ..ExportOptions::default()
+            },
+            &mut |done, total| {
+                calls += 1;
+                last = (done, total);
+            },
+        )
+        .unwrap();
+    assert!(
+        calls > 1 && last.0 == last.1 && last.1 > 0,
+        "progress reported to the end"
+    );
+    let expected_page = chat.page("c", PageCursor::Newest, 100).unwrap();
+    close_fully(alice).await;
+
+    // Browse without importing.
+    let view = BackupView::open(&archive, Some(&passphrase("pw")))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            view.manifest.messages,
+            view.manifest.channels,
+            view.manifest.mls_groups
+        ),
+        (10_000, 1, 1)
+    );
+    assert_eq!(
+        view.chat().page("c", PageCursor::Newest, 100).unwrap(),
+        expected_page
+    );
+
+    // Import into a fresh store that has data of its own: after a failed import it keeps it.
+    let restored_name = unique_name("restored");
+    let restored = open(&restored_name, choice).await;
+    restored.kv_put("mine", "k", b"v").await.unwrap();
+    let wrong = restored
+        .import_backup(&archive, Some(&passphrase("nope")))
+        .await
+        .unwrap_err();
+    assert_eq!(code(&wrong), "WRONG_PASSPHRASE");
+    let mut damaged = archive.clone();
+    let middle = damaged.len() / 2;
+    damaged[middle] ^= 0x40;
+    assert_eq!(
+        code(
+            &restored
+                .import_backup(&damaged, Some(&passphrase("pw")))
+                .await
+                .unwrap_err()
+        ),
+        "ARCHIVE_CORRUPT"
+    );
+    assert!(restored
+        .import_backup(&archive[..archive.len() - 10], Some(&passphrase("pw")))
+        .await
+        .is_err());
+    assert_eq!(
+        restored.kv_get("mine", "k").await.unwrap().as_deref(),
+        Some(&b"v"[..]),
+        "live data untouched"
+    );
+
+    let report = restored
+        .import_backup(&archive, Some(&passphrase("pw")))
+        .await
+        .unwrap();
+    assert_eq!(report.manifest.messages, 10_000);
+    assert_eq!(
+        restored.kv_get("mine", "k").await.unwrap(),
+        None,
+        "replaced as a whole"
+    );
+    assert_eq!(
+        restored.kv_get("sync", "token").await.unwrap().as_deref(),
+        Some(&b"s_9"[..])
+    );
+    assert_eq!(
+        restored.chat().page("c", PageCursor::Newest, 100).unwrap(),
+        expected_page
+    );
+    assert!(restored.integrity_check().unwrap().is_empty());
+    // The restored group goes on: new messages both ways.
+    let wire = restored.mls().encrypt(&group, b"after restore").unwrap();
+    match bob.mls().process_message(&group, &wire).unwrap() {
+        Incoming::Application { plaintext, sender } => assert_eq!(
+            (plaintext, sender),
+            (b"after restore".to_vec(), b"alice".to_vec())
+        ),
+        other => panic!("{other:?}"),
+    }
+    let reply = bob.mls().encrypt(&group, b"welcome back").unwrap();
+    assert!(matches!(
+        restored.mls().process_message(&group, &reply).unwrap(),
+        Incoming::Application { .. }
+    ));
+    // Durable: it survives a reopen.
+    close_fully(restored).await;
+    let restored = open(&restored_name, choice).await;
+    assert_eq!(restored.chat().message_count("c").unwrap(), 10_000);
+    close_fully(restored).await;
+    close_fully(bob).await;
+    for name in [alice_name, bob_name, restored_name] {
+        cleanup(&name, choice).await;
+    }
+}
