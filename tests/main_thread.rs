@@ -267,3 +267,63 @@ async fn js_mls_api_runs_a_two_member_conversation_with_typed_errors() {
     resolve(alice.close()).await.unwrap();
     resolve(bob.close()).await.unwrap();
 }
+
+#[wasm_bindgen_test]
+async fn js_backups_export_a_blob_browse_and_import_with_typed_errors() {
+    use common::{get, js_channel, js_message, object, one};
+    let (source_name, source) = common::js_open("js-backup-src", BackendChoice::Memory).await;
+    js_channel(&source, "c").await;
+    let batch: js_sys::Array = (0..50)
+        .map(|i| js_message("alice", &format!("m{i}"), None))
+        .collect();
+    one(source.chat_append_messages("c".into(), batch, JsValue::UNDEFINED)).await;
+    let calls = std::rc::Rc::new(std::cell::Cell::new(0u32));
+    let counter = calls.clone();
+    let on_progress = wasm_bindgen::closure::Closure::<dyn FnMut(f64, f64)>::new(
+        move |_done: f64, _total: f64| {
+            counter.set(counter.get() + 1);
+        },
+    );
+    let options = object(&[
+        ("passphrase", "open sesame".into()),
+        ("onProgress", on_progress.as_ref().clone()),
+    ]);
+    let blob = one(source.export_backup(options)).await;
+    assert!(blob.is_instance_of::<web_sys::Blob>());
+    assert!(calls.get() > 0, "progress was reported");
+
+    let wrong =
+        mls_web_store::js::open_backup(blob.clone(), object(&[("passphrase", "nope".into())]))
+            .await
+            .err()
+            .unwrap();
+    assert_eq!(error_code(&wrong).1, "WRONG_PASSPHRASE");
+    let view = mls_web_store::js::open_backup(
+        blob.clone(),
+        object(&[("passphrase", "open sesame".into())]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(get(&view.manifest(), "messages").as_f64(), Some(50.0));
+    let page = view
+        .page("c".into(), object(&[("limit", 10.into())]))
+        .unwrap();
+    assert_eq!(js_sys::Array::from(&get(&page, "messages")).length(), 10);
+
+    let (target_name, target) = common::js_open("js-backup-dst", BackendChoice::Memory).await;
+    let missing = wasm_bindgen_futures::JsFuture::from(
+        target.import_backup(blob.clone(), JsValue::UNDEFINED),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(error_code(&missing).1, "ARCHIVE_KEY_REQUIRED");
+    let report =
+        one(target.import_backup(blob, object(&[("passphrase", "open sesame".into())]))).await;
+    assert_eq!(get(&report, "channels").as_f64(), Some(1.0));
+    assert_eq!(
+        one(target.chat_message_count("c".into())).await.as_f64(),
+        Some(50.0)
+    );
+    common::js_close(&source_name, source, BackendChoice::Memory).await;
+    common::js_close(&target_name, target, BackendChoice::Memory).await;
+}

@@ -336,3 +336,33 @@ fn writer_refuses_bad_entries() {
     assert!(writer.add_bytes("", b"y").is_err());
     assert!(writer.add_entry("short", 10, &b"abc"[..]).is_err());
 }
+
+/// Writes valid archives into `fuzz/corpus/archive_reader` as fuzzing seeds (run by `scripts/fuzz.sh`).
+#[test]
+#[ignore = "writes fuzzing seeds; run by scripts/fuzz.sh"]
+fn write_fuzz_seeds() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/archive_reader");
+    std::fs::create_dir_all(&dir).unwrap();
+    let entries = [("db", data(3 * FRAME_SIZE + 100, 1)), ("m", b"{}".to_vec())];
+    let seeds = [
+        ("plain", options(THRESHOLD)),
+        ("split", options(FRAME_SIZE as u64)),
+        (
+            "raw-key",
+            WriterOptions {
+                key: Some(ArchiveKey::raw([7; 32])),
+                ..options(FRAME_SIZE as u64)
+            },
+        ),
+        (
+            "signed",
+            WriterOptions {
+                signing_key: Some(zeroize::Zeroizing::new([1; 32])),
+                ..options(THRESHOLD)
+            },
+        ),
+    ];
+    for (name, options) in seeds {
+        std::fs::write(dir.join(format!("seed-{name}")), build(&entries, options)).unwrap();
+    }
+}

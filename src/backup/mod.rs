@@ -176,7 +176,11 @@ impl Store {
 
 /// SQLite3 Multiple Ciphers copies pages only between databases of the same cipher: encrypt the verified
 /// image with the store's key in a scratch memory file first, then copy that into the store.
-async fn replace_encrypted(store: &Store, source: &Connection, key: &StoreKey) -> Result<(), BackupError> {
+async fn replace_encrypted(
+    store: &Store,
+    source: &Connection,
+    key: &StoreKey,
+) -> Result<(), BackupError> {
     let image = source.serialize()?;
     let random: u64 = crate::platform::random_u64();
     let scratch = format!("import-{random:016x}");

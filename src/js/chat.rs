@@ -15,7 +15,7 @@ use crate::chat::{
 use crate::platform::now_ms;
 use crate::store::StoreError;
 
-fn channel_object(channel: &Channel) -> JsValue {
+pub(super) fn channel_object(channel: &Channel) -> JsValue {
     let object = Object::new();
     set(&object, "channelId", &channel.channel_id.as_str().into());
     set(&object, "name", &bytes(&channel.name));
@@ -35,7 +35,7 @@ fn channel_object(channel: &Channel) -> JsValue {
     object.into()
 }
 
-fn message_object(message: &Message) -> JsValue {
+pub(super) fn message_object(message: &Message) -> JsValue {
     let object = Object::new();
     set(&object, "channelId", &message.channel_id.as_str().into());
     set(&object, "seq", &integer(message.seq));
@@ -65,7 +65,7 @@ fn member_object(member: &Member) -> JsValue {
     object.into()
 }
 
-fn list<T>(items: &[T], to_js: fn(&T) -> JsValue) -> JsValue {
+pub(super) fn list<T>(items: &[T], to_js: fn(&T) -> JsValue) -> JsValue {
     items.iter().map(to_js).collect::<Array>().into()
 }
 
@@ -112,7 +112,7 @@ fn new_channel(value: &JsValue) -> Result<NewChannel, StoreError> {
     })
 }
 
-fn page_cursor(options: &JsValue) -> Result<(PageCursor, u32), StoreError> {
+pub(super) fn page_cursor(options: &JsValue) -> Result<(PageCursor, u32), StoreError> {
     let before = optional_integer_arg(&field(options, "before")?, "before must be an integer")?;
     let after = optional_integer_arg(&field(options, "after")?, "after must be an integer")?;
     let limit =

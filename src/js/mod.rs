@@ -4,6 +4,7 @@
 //! Methods return Promises even where the Rust call is synchronous today, so that backends whose writes
 //! complete asynchronously (IndexedDB) keep the same API.
 
+mod backup;
 mod chat;
 mod convert;
 mod error;
@@ -20,6 +21,7 @@ use crate::backend::BackendChoice;
 use crate::store::{Store, StoreConfig, StoreError, StoreKey};
 use convert::set;
 
+pub use backup::{open_backup, JsBackup};
 pub use error::ERROR_NAME;
 
 #[wasm_bindgen(start)]

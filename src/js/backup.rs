@@ -1,0 +1,213 @@
+//! Backups for JavaScript: `store.exportBackup()` resolves to a `Blob` to download, `store.importBackup()`
+//! verifies a backup before replacing the store, `openBackup()` browses one without importing.
+
+use js_sys::{Function, Object, Promise, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+
+use super::chat::{channel_object, list, message_object, page_cursor};
+use super::convert::{
+    bytes, field, integer, optional_bool, optional_bytes, optional_integer_arg, optional_string,
+    set,
+};
+use super::error::js_error;
+use super::JsStore;
+use crate::archive::ArchiveKey;
+use crate::backup::{BackupError, BackupView, ExportOptions, Manifest};
+use crate::store::StoreError;
+
+impl From<BackupError> for JsValue {
+    fn from(error: BackupError) -> JsValue {
+        let code = match &error {
+            BackupError::Archive(e) => e.code(),
+            BackupError::Store(e) => e.code(),
+            BackupError::Manifest(_) => "BACKUP_INVALID",
+            BackupError::Integrity(_) => "BACKUP_INTEGRITY_FAILED",
+        };
+        js_error(code, &error.to_string())
+    }
+}
+
+/// `{ passphrase }` or `{ key }` (32 bytes) from options.
+fn archive_key(options: &JsValue) -> Result<Option<ArchiveKey>, StoreError> {
+    if let Some(passphrase) = optional_string(
+        &field(options, "passphrase")?,
+        "passphrase must be a string",
+    )? {
+        return Ok(Some(ArchiveKey::passphrase(&passphrase)));
+    }
+    match optional_bytes(&field(options, "key")?, "key must be a Uint8Array")? {
+        Some(mut raw) => {
+            let array: Result<[u8; 32], _> = raw.as_slice().try_into();
+            zeroize::Zeroize::zeroize(&mut raw);
+            let array =
+                array.map_err(|_| StoreError::InvalidArgument("a backup key is 32 bytes"))?;
+            Ok(Some(ArchiveKey::raw(array)))
+        }
+        None => Ok(None),
+    }
+}
+
+/// The bytes of a `Blob`, `ArrayBuffer` or `Uint8Array`.
+async fn input_bytes(data: JsValue) -> Result<Vec<u8>, JsValue> {
+    if let Some(blob) = data.dyn_ref::<web_sys::Blob>() {
+        let buffer = JsFuture::from(blob.array_buffer()).await?;
+        return Ok(Uint8Array::new(&buffer).to_vec());
+    }
+    if data.is_instance_of::<js_sys::ArrayBuffer>() || data.is_instance_of::<Uint8Array>() {
+        return Ok(Uint8Array::new(&data).to_vec());
+    }
+    Err(StoreError::InvalidArgument("a backup is a Blob, ArrayBuffer or Uint8Array").into())
+}
+
+fn manifest_object(manifest: &Manifest, from_schema: u32, signer: Option<[u8; 32]>) -> Object {
+    let object = Object::new();
+    set(&object, "schemaVersion", &manifest.schema_version.into());
+    set(&object, "fromSchemaVersion", &from_schema.into());
+    set(&object, "createdAtMs", &integer(manifest.created_at_ms));
+    set(&object, "storeName", &manifest.store_name.as_str().into());
+    set(
+        &object,
+        "databaseBytes",
+        &integer(manifest.database_bytes as i64),
+    );
+    set(&object, "channels", &integer(manifest.channels));
+    set(&object, "messages", &integer(manifest.messages));
+    set(&object, "mlsGroups", &integer(manifest.mls_groups));
+    set(
+        &object,
+        "signer",
+        &signer.map_or(JsValue::NULL, |key| bytes(&key)),
+    );
+    object
+}
+
+#[wasm_bindgen(js_class = Store)]
+impl JsStore {
+    /// Exports the store as a backup `Blob`. Options: `{ passphrase?, key?, signingKey?, onProgress?(done,
+    /// total), splitThreshold? }`. With a passphrase (Argon2id) or 32-byte key the archive is encrypted;
+    /// with a 32-byte Ed25519 `signingKey` seed it is signed.
+    #[wasm_bindgen(js_name = exportBackup)]
+    pub fn export_backup(&self, options: JsValue) -> Promise {
+        let parsed = (|| -> Result<(ExportOptions, Option<Function>), StoreError> {
+            let mut export = ExportOptions {
+                key: archive_key(&options)?,
+                ..ExportOptions::default()
+            };
+            if let Some(mut seed) = optional_bytes(
+                &field(&options, "signingKey")?,
+                "signingKey must be a Uint8Array",
+            )? {
+                let array: Result<[u8; 32], _> = seed.as_slice().try_into();
+                zeroize::Zeroize::zeroize(&mut seed);
+                let array = array
+                    .map_err(|_| StoreError::InvalidArgument("signingKey is a 32-byte seed"))?;
+                export.signing_key = Some(zeroize::Zeroizing::new(array));
+            }
+            if let Some(threshold) = optional_integer_arg(
+                &field(&options, "splitThreshold")?,
+                "splitThreshold must be an integer",
+            )? {
+                export.split_threshold = Some(
+                    u64::try_from(threshold)
+                        .map_err(|_| StoreError::InvalidArgument("splitThreshold"))?,
+                );
+            }
+            let progress = field(&options, "onProgress")?.dyn_into::<Function>().ok();
+            Ok((export, progress))
+        })();
+        let store = self.current();
+        future_to_promise(async move {
+            let store = store?;
+            let (export, progress) = parsed?;
+            let mut report = |done: u64, total: u64| {
+                if let Some(callback) = &progress {
+                    // A throwing progress callback must not stop the export.
+                    let _ = callback.call2(
+                        &JsValue::NULL,
+                        &(done as f64).into(),
+                        &(total as f64).into(),
+                    );
+                }
+            };
+            let archive = store.export_backup(export, &mut report)?;
+            let parts = js_sys::Array::of1(&Uint8Array::from(archive.as_slice()));
+            let options = web_sys::BlobPropertyBag::new();
+            options.set_type("application/octet-stream");
+            let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)?;
+            Ok(blob.into())
+        })
+    }
+
+    /// Verifies a backup (`Blob`, `ArrayBuffer` or `Uint8Array`) completely, then replaces this store's data
+    /// with it in one step. Options: `{ passphrase?, key? }`. Resolves to the backup's manifest; on any
+    /// failure (`WRONG_PASSPHRASE`, `ARCHIVE_CORRUPT`, `ARCHIVE_SIGNATURE_INVALID`, ...) the store is unchanged.
+    #[wasm_bindgen(js_name = importBackup)]
+    pub fn import_backup(&self, data: JsValue, options: JsValue) -> Promise {
+        let key = archive_key(&options);
+        let store = self.current();
+        future_to_promise(async move {
+            let store = store?;
+            let key = key?;
+            let archive = input_bytes(data).await?;
+            let report = store.import_backup(&archive, key.as_ref()).await?;
+            Ok(manifest_object(&report.manifest, report.from_schema_version, report.signer).into())
+        })
+    }
+}
+
+/// A backup opened for browsing: verified, read-only, in memory.
+#[wasm_bindgen(js_name = Backup)]
+pub struct JsBackup {
+    view: BackupView,
+}
+
+/// Opens a backup for browsing without importing it. Options: `{ passphrase?, key? }`.
+#[wasm_bindgen(js_name = openBackup)]
+pub async fn open_backup(data: JsValue, options: JsValue) -> Result<JsBackup, JsValue> {
+    let key = archive_key(&options)?;
+    let archive = input_bytes(data).await?;
+    let view = BackupView::open(&archive, key.as_ref()).await?;
+    Ok(JsBackup { view })
+}
+
+#[wasm_bindgen(js_class = Backup)]
+impl JsBackup {
+    /// The backup's manifest (`{ schemaVersion, createdAtMs, messages, channels, mlsGroups, signer, ... }`).
+    #[wasm_bindgen(getter)]
+    pub fn manifest(&self) -> JsValue {
+        manifest_object(
+            &self.view.manifest,
+            self.view.schema_version,
+            self.view.signer,
+        )
+        .into()
+    }
+
+    /// The backup's channels, like `store.chatListChannels`.
+    #[wasm_bindgen(js_name = listChannels)]
+    pub fn list_channels(&self, options: JsValue) -> Result<JsValue, JsValue> {
+        let archived = optional_bool(&field(&options, "archived")?, "archived must be a boolean")?;
+        let channels = self
+            .view
+            .chat()
+            .list_channels(archived.unwrap_or(false))
+            .map_err(StoreError::from)?;
+        Ok(list(&channels, channel_object))
+    }
+
+    /// A page of a channel's messages, like `store.chatPage`.
+    pub fn page(&self, channel_id: String, options: JsValue) -> Result<JsValue, JsValue> {
+        let (cursor, limit) = page_cursor(&options)?;
+        let page = self
+            .view
+            .chat()
+            .page(&channel_id, cursor, limit)
+            .map_err(StoreError::from)?;
+        let object = Object::new();
+        set(&object, "messages", &list(&page.messages, message_object));
+        set(&object, "hasMore", &page.has_more.into());
+        Ok(object.into())
+    }
+}
