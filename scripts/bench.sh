@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh >&2
 export PATH="$HOME/.cargo/bin:$PATH"
 if [ "$#" -eq 0 ]; then
-  set -- $(for file in tests/bench_*.rs; do basename "$file" .rs; done)
+  set -- $(for file in tests/bench_*.rs examples/bench_*.rs; do basename "$file" .rs; done)
 fi
 # cargo with the wasm-bindgen test runner builds only the benchmark asked for (wasm-pack would build every
 # test target in release first). The runner drives Chromium through chromedriver with ./webdriver.json.
@@ -16,6 +16,11 @@ export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
 export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 export WASM_BINDGEN_TEST_TIMEOUT=900
 for bench in "$@"; do
+  if [ -f "examples/$bench.rs" ]; then
+    # Host benchmarks (the archive format is platform-independent).
+    cargo run --quiet --release --example "$bench"
+    continue
+  fi
   log=$(mktemp)
   cargo test --target wasm32-unknown-unknown --release --features bench --test "$bench" -- --nocapture \
     >"$log" 2>&1 || { cat "$log" >&2; exit 1; }

@@ -286,8 +286,22 @@ impl<'a> ArchiveReader<'a> {
         index: usize,
         entry: &Entry,
         frame: u32,
-        (offset, stored_len, plain_len): (u64, u64, u32),
+        position: (u64, u64, u32),
     ) -> Result<Vec<u8>, ArchiveError> {
+        let mut out = Vec::with_capacity(position.2 as usize);
+        self.read_frame_into(index, entry, frame, position, &mut out)?;
+        Ok(out)
+    }
+
+    /// Appends the frame's bytes to `out`.
+    fn read_frame_into(
+        &self,
+        index: usize,
+        entry: &Entry,
+        frame: u32,
+        (offset, stored_len, plain_len): (u64, u64, u32),
+        out: &mut Vec<u8>,
+    ) -> Result<(), ArchiveError> {
         let stored = slice(self.bytes, offset, stored_len)?;
         let name = || entry.dir.name.clone();
         let opened;
@@ -311,7 +325,7 @@ impl<'a> ArchiveReader<'a> {
             }
             None => stored,
         };
-        decompress(compressed, plain_len).map_err(|reason| ArchiveError::Decompression {
+        decompress(compressed, plain_len, out).map_err(|reason| ArchiveError::Decompression {
             entry: name(),
             frame,
             reason,
@@ -329,10 +343,10 @@ impl<'a> ArchiveReader<'a> {
             return Err(ArchiveError::CrcMismatch(name.to_owned()));
         }
         let frames = self.frames(entry)?;
-        // Capacity is bounded by the limit checked at open; grow beyond 64 MiB only as data arrives.
-        let mut out = Vec::with_capacity((entry.dir.uncompressed_len as usize).min(64 << 20));
+        // The length was checked against the reader's limits at open, so it may size the buffer.
+        let mut out = Vec::with_capacity(entry.dir.uncompressed_len as usize);
         for (frame, position) in frames.into_iter().enumerate() {
-            out.extend_from_slice(&self.read_frame(index, entry, frame as u32, position)?);
+            self.read_frame_into(index, entry, frame as u32, position, &mut out)?;
         }
         if crc32fast::hash(&out) != entry.dir.crc32 {
             return Err(ArchiveError::CrcMismatch(name.to_owned()));
@@ -371,25 +385,28 @@ impl<'a> ArchiveReader<'a> {
     }
 }
 
-/// Decompresses one zstd frame that must yield exactly `expected` bytes; more is a decompression bomb.
-fn decompress(frame: &[u8], expected: u32) -> Result<Vec<u8>, String> {
+/// Decompresses one zstd frame, which must yield exactly `expected` bytes (more is a decompression bomb),
+/// appending them to `out`.
+fn decompress(frame: &[u8], expected: u32, out: &mut Vec<u8>) -> Result<(), String> {
     let window = u64::from(expected).max(1 << 20);
     let mut source = frame;
     let decoder = StreamingDecoder::new_with_max_window_size(&mut source, window)
         .map_err(|e| e.to_string())?;
-    let mut out = Vec::with_capacity(expected as usize);
+    let before = out.len();
+    out.reserve(expected as usize);
     decoder
         .take(u64::from(expected) + 1)
-        .read_to_end(&mut out)
+        .read_to_end(out)
         .map_err(|e| e.to_string())?;
-    if out.len() != expected as usize {
+    let produced = out.len() - before;
+    if produced != expected as usize {
+        out.truncate(before);
         return Err(format!(
-            "{} bytes where the directory says {expected}",
-            out.len()
+            "{produced} bytes where the directory says {expected}"
         ));
     }
     if !source.is_empty() {
         return Err("bytes after the frame".into());
     }
-    Ok(out)
+    Ok(())
 }

@@ -135,6 +135,26 @@ fn a_standard_zstd_decoder_reads_an_unencrypted_split_entry() {
 }
 
 #[test]
+fn many_readers_share_one_archive() {
+    let big = data(6 * FRAME_SIZE, 11);
+    let bytes = build(&[("big", big.clone())], options(FRAME_SIZE as u64));
+    let readers: Vec<ArchiveReader<'_>> = (0..8).map(|_| open(&bytes).unwrap()).collect();
+    std::thread::scope(|scope| {
+        for (i, reader) in readers.iter().enumerate() {
+            let big = &big;
+            scope.spawn(move || {
+                let offset = (i * 40_000) as u64;
+                assert!(
+                    reader.read_range("big", offset, 70_000).unwrap()
+                        == big[offset as usize..offset as usize + 70_000]
+                );
+                assert!(reader.read_entry("big").unwrap() == *big);
+            });
+        }
+    });
+}
+
+#[test]
 fn unfinished_and_truncated_archives_are_rejected() {
     let good = build(
         &[("a", data(300_000, 1)), ("b", data(5_000, 2))],

@@ -171,3 +171,31 @@ pub async fn backup_round_trip_keeps_chat_and_mls(choice: BackendChoice) {
         cleanup(&name, choice).await;
     }
 }
+
+/// A backup made by an older schema imports, migrated forward; one from a newer schema is refused.
+pub async fn backup_from_an_older_schema_is_migrated_forward(choice: BackendChoice) {
+    let old_name = unique_name("old-schema");
+    let old = open(&old_name, choice).await;
+    old.kv_put("sync", "token", b"old").await.unwrap();
+    old.migrate_to(2).unwrap();
+    old.sync().await.unwrap();
+    let archive = old
+        .export_backup(ExportOptions::default(), &mut |_, _| {})
+        .unwrap();
+    close_fully(old).await;
+    let target_name = unique_name("new-schema");
+    let target = open(&target_name, choice).await;
+    let report = target.import_backup(&archive, None).await.unwrap();
+    assert_eq!(report.from_schema_version, 2);
+    assert_eq!(
+        target.schema_version().unwrap(),
+        mls_web_store::schema::latest_version()
+    );
+    assert_eq!(
+        target.kv_get("sync", "token").await.unwrap().as_deref(),
+        Some(&b"old"[..])
+    );
+    close_fully(target).await;
+    cleanup(&old_name, choice).await;
+    cleanup(&target_name, choice).await;
+}

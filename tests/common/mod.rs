@@ -159,6 +159,7 @@ macro_rules! store_conformance_suite {
             chat_stress_concurrent_marks,
             backup_round_trip_keeps_chat_and_mls,
             encrypted_backup_imports_into_an_encrypted_store,
+            backup_from_an_older_schema_is_migrated_forward,
         );
     };
 }
