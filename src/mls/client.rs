@@ -13,8 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::codec::{decode, encode};
 use super::error::MlsError;
 use super::provider::MlsProvider;
-use super::storage::{group_data, key_packages, SqlStorage};
-use crate::hex::hex;
+use super::storage::{key_packages, SqlStorage};
 use crate::sql::Connection;
 use crate::store::Store;
 
@@ -92,9 +91,9 @@ impl Store {
     }
 }
 
-struct Identity {
-    signer: SignatureKeyPair,
-    credential: CredentialWithKey,
+pub(super) struct Identity {
+    pub(super) signer: SignatureKeyPair,
+    pub(super) credential: CredentialWithKey,
 }
 
 impl<'s> MlsClient<'s> {
@@ -139,7 +138,7 @@ impl<'s> MlsClient<'s> {
     }
 
     /// Reads from the group without changing it.
-    fn read_group<T>(
+    pub(super) fn read_group<T>(
         &self,
         group_id: &[u8],
         f: impl FnOnce(&MlsGroup) -> T,
@@ -166,7 +165,10 @@ impl<'s> MlsClient<'s> {
             .map_err(super::MlsStorageError::from)?)
     }
 
-    fn identity(provider: &MlsProvider<'_>, conn: &Connection) -> Result<Identity, MlsError> {
+    pub(super) fn identity(
+        provider: &MlsProvider<'_>,
+        conn: &Connection,
+    ) -> Result<Identity, MlsError> {
         let stored = Self::stored_identity(conn)?.ok_or(MlsError::NoIdentity)?;
         let signer = SignatureKeyPair::read(
             provider.storage(),
@@ -303,246 +305,16 @@ impl<'s> MlsClient<'s> {
         Ok(key_packages::counts(self.conn())?)
     }
 
-    /// Creates a group with this identity as its only member. Returns the group id.
-    ///
-    /// # Errors
-    /// No identity, or OpenMLS or storage fails.
-    pub fn create_group(&self, group_id: Option<&[u8]>) -> Result<Vec<u8>, MlsError> {
-        let conn = self.conn();
-        self.in_transaction(|provider| {
-            let identity = Self::identity(provider, conn)?;
-            let config = MlsGroupCreateConfig::builder()
-                .ciphersuite(CIPHERSUITE)
-                .use_ratchet_tree_extension(true)
-                .build();
-            let group = match group_id {
-                Some(id) => MlsGroup::new_with_group_id(
-                    provider,
-                    &identity.signer,
-                    &config,
-                    GroupId::from_slice(id),
-                    identity.credential,
-                ),
-                None => MlsGroup::new(provider, &identity.signer, &config, identity.credential),
-            }
-            .map_err(|e| MlsError::protocol("create group", e))?;
-            Ok(group.group_id().as_slice().to_vec())
-        })
-    }
-
-    pub(crate) fn load_group(
-        provider: &MlsProvider<'_>,
-        group_id: &[u8],
-    ) -> Result<MlsGroup, MlsError> {
-        MlsGroup::load(provider.storage(), &GroupId::from_slice(group_id))?
-            .ok_or_else(|| MlsError::GroupNotFound(hex(group_id)))
-    }
-
-    /// Commits adding the members whose key packages (TLS `MlsMessage` bytes) are given. The commit is
-    /// pending until [`MlsClient::merge_pending_commit`] (after the delivery service accepted it).
-    ///
-    /// # Errors
-    /// A key package is invalid, the group is unknown, or OpenMLS fails.
-    pub fn add_members(
-        &self,
-        group_id: &[u8],
-        key_packages: &[Vec<u8>],
-    ) -> Result<AddMembersOutput, MlsError> {
-        let conn = self.conn();
-        self.in_group_transaction(group_id, |provider, group| {
-            let identity = Self::identity(provider, conn)?;
-            let key_packages = key_packages
-                .iter()
-                .map(|bytes| parse_key_package(provider, bytes))
-                .collect::<Result<Vec<_>, _>>()?;
-            let (commit, welcome, _group_info) = group
-                .add_members(provider, &identity.signer, &key_packages)
-                .map_err(|e| MlsError::protocol("add members", e))?;
-            Ok(AddMembersOutput {
-                commit: serialize(&commit)?,
-                welcome: serialize(&welcome)?,
-            })
-        })
-    }
-
-    /// Commits removing the members with these credential identities. Returns the commit; it is pending
-    /// until merged.
-    ///
-    /// # Errors
-    /// An identity is not a member, the group is unknown, or OpenMLS fails.
-    pub fn remove_members(
-        &self,
-        group_id: &[u8],
-        identities: &[Vec<u8>],
-    ) -> Result<Vec<u8>, MlsError> {
-        let conn = self.conn();
-        self.in_group_transaction(group_id, |provider, group| {
-            let identity = Self::identity(provider, conn)?;
-            let indices = identities
-                .iter()
-                .map(|wanted| {
-                    group
-                        .members()
-                        .find(|m| member_identity(m).as_deref() == Some(wanted.as_slice()))
-                        .map(|m| m.index)
-                        .ok_or_else(|| {
-                            MlsError::MemberNotFound(String::from_utf8_lossy(wanted).into_owned())
-                        })
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let (commit, _welcome, _group_info) = group
-                .remove_members(provider, &identity.signer, &indices)
-                .map_err(|e| MlsError::protocol("remove members", e))?;
-            serialize(&commit)
-        })
-    }
-
-    /// Applies this client's pending commit: the group moves to the next epoch.
-    ///
-    /// # Errors
-    /// The group is unknown or OpenMLS fails.
-    pub fn merge_pending_commit(&self, group_id: &[u8]) -> Result<u64, MlsError> {
-        self.in_group_transaction(group_id, |provider, group| {
-            group
-                .merge_pending_commit(provider)
-                .map_err(|e| MlsError::protocol("merge pending commit", e))?;
-            Ok(group.epoch().as_u64())
-        })
-    }
-
-    /// Discards this client's pending commit (the delivery service rejected it).
-    ///
-    /// # Errors
-    /// The group is unknown or storage fails.
-    pub fn clear_pending_commit(&self, group_id: &[u8]) -> Result<(), MlsError> {
-        self.in_group_transaction(group_id, |provider, group| {
-            group.clear_pending_commit(provider.storage())?;
-            Ok(())
-        })
-    }
-
-    /// Encrypts an application message for the group.
-    ///
-    /// # Errors
-    /// The group is unknown, has a pending commit, or OpenMLS fails.
-    pub fn encrypt(&self, group_id: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, MlsError> {
-        let conn = self.conn();
-        self.in_group_transaction(group_id, |provider, group| {
-            let identity = Self::identity(provider, conn)?;
-            let message = group
-                .create_message(provider, &identity.signer, plaintext)
-                .map_err(|e| MlsError::protocol("encrypt", e))?;
-            serialize(&message)
-        })
-    }
-
-    /// Processes an incoming message for the group: decrypts application messages, merges commits, queues
-    /// proposals.
-    ///
-    /// # Errors
-    /// The bytes are not an MLS message for this group, or OpenMLS rejects it (nothing is stored then).
-    pub fn process_message(&self, group_id: &[u8], message: &[u8]) -> Result<Incoming, MlsError> {
-        let message = MlsMessageIn::tls_deserialize_exact(message)
-            .map_err(|e| MlsError::invalid("MLS message", e))?
-            .try_into_protocol_message()
-            .map_err(|e| MlsError::invalid("protocol message", e))?;
-        self.in_group_transaction(group_id, |provider, group| {
-            let processed = group
-                .process_message(provider, message)
-                .map_err(|e| MlsError::protocol("process message", e))?;
-            let sender = BasicCredential::try_from(processed.credential().clone())
-                .map(|c| c.identity().to_vec())
-                .unwrap_or_default();
-            match processed.into_content() {
-                ProcessedMessageContent::ApplicationMessage(message) => Ok(Incoming::Application {
-                    plaintext: message.into_bytes(),
-                    sender,
-                }),
-                ProcessedMessageContent::StagedCommitMessage(staged) => {
-                    group
-                        .merge_staged_commit(provider, *staged)
-                        .map_err(|e| MlsError::protocol("merge commit", e))?;
-                    Ok(Incoming::Commit {
-                        epoch: group.epoch().as_u64(),
-                        still_member: group.is_active(),
-                    })
-                }
-                ProcessedMessageContent::ProposalMessage(proposal) => {
-                    group.store_pending_proposal(provider.storage(), *proposal)?;
-                    Ok(Incoming::Proposal)
-                }
-                ProcessedMessageContent::ExternalJoinProposalMessage(proposal) => {
-                    group.store_pending_proposal(provider.storage(), *proposal)?;
-                    Ok(Incoming::Proposal)
-                }
-                ProcessedMessageContent::OwnPendingCommit
-                | ProcessedMessageContent::OwnPrivateMessage => Ok(Incoming::Own),
-            }
-        })
-    }
-
-    /// Ids of the groups in the store.
-    ///
-    /// # Errors
-    /// Storage fails or a stored id does not decode.
-    pub fn list_groups(&self) -> Result<Vec<Vec<u8>>, MlsError> {
-        group_data::group_ids(self.conn())?
-            .iter()
-            .map(|bytes| {
-                let id: GroupId =
-                    decode("group id", bytes).map_err(super::MlsStorageError::from)?;
-                Ok(id.as_slice().to_vec())
-            })
-            .collect()
-    }
-
-    /// The group's current epoch.
-    ///
-    /// # Errors
-    /// The group is unknown or storage fails.
-    pub fn group_epoch(&self, group_id: &[u8]) -> Result<u64, MlsError> {
-        self.read_group(group_id, |group| group.epoch().as_u64())
-    }
-
-    /// Credential identities of the group's members, in leaf order.
-    ///
-    /// # Errors
-    /// The group is unknown or storage fails.
-    pub fn members(&self, group_id: &[u8]) -> Result<Vec<Vec<u8>>, MlsError> {
-        self.read_group(group_id, |group| {
-            group
-                .members()
-                .filter_map(|m| member_identity(&m))
-                .collect()
-        })
-    }
-
-    /// Deletes every row of the group's state, epoch key pairs included (forward secrecy).
-    ///
-    /// # Errors
-    /// The group is unknown or storage fails.
-    pub fn delete_group(&self, group_id: &[u8]) -> Result<(), MlsError> {
-        let conn = self.conn();
-        self.groups().take(group_id);
-        self.in_transaction(|provider| {
-            let mut group = Self::load_group(provider, group_id)?;
-            group.delete(provider.storage())?;
-            let key = encode("group id", group.group_id()).map_err(super::MlsStorageError::from)?;
-            conn.execute(
-                "DELETE FROM mls_epoch_key_pairs WHERE group_id = ?1",
-                &[&key],
-            )?;
-            Ok(())
-        })
-    }
-
     /// A storage provider on this store's connection, outside any transaction (for inspection and tests).
     pub fn storage(&self) -> SqlStorage<'s> {
         SqlStorage::new(self.conn())
     }
 }
 
-fn parse_key_package(provider: &MlsProvider<'_>, bytes: &[u8]) -> Result<KeyPackage, MlsError> {
+pub(super) fn parse_key_package(
+    provider: &MlsProvider<'_>,
+    bytes: &[u8],
+) -> Result<KeyPackage, MlsError> {
     let message = MlsMessageIn::tls_deserialize_exact(bytes)
         .map_err(|e| MlsError::invalid("key package", e))?;
     match message.extract() {
@@ -556,13 +328,13 @@ fn parse_key_package(provider: &MlsProvider<'_>, bytes: &[u8]) -> Result<KeyPack
     }
 }
 
-fn serialize(message: &MlsMessageOut) -> Result<Vec<u8>, MlsError> {
+pub(super) fn serialize(message: &MlsMessageOut) -> Result<Vec<u8>, MlsError> {
     message
         .tls_serialize_detached()
         .map_err(|e| MlsError::protocol("encode message", e))
 }
 
-fn member_identity(member: &Member) -> Option<Vec<u8>> {
+pub(super) fn member_identity(member: &Member) -> Option<Vec<u8>> {
     BasicCredential::try_from(member.credential.clone())
         .ok()
         .map(|c| c.identity().to_vec())

@@ -6,6 +6,7 @@ mod cache;
 mod client;
 pub mod codec;
 mod error;
+mod groups;
 mod provider;
 pub mod storage;
 mod welcome;

@@ -6,6 +6,7 @@
 
 mod connection;
 mod error;
+mod image;
 pub mod migrate;
 mod statement;
 mod transaction;
