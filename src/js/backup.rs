@@ -88,7 +88,7 @@ impl JsStore {
     /// Exports the store as a backup `Blob`. Options: `{ passphrase?, key?, signingKey?, onProgress?(done,
     /// total), splitThreshold? }`. With a passphrase (Argon2id) or 32-byte key the archive is encrypted;
     /// with a 32-byte Ed25519 `signingKey` seed it is signed.
-    #[wasm_bindgen(js_name = exportBackup)]
+    #[wasm_bindgen(js_name = exportBackup, unchecked_return_type = "Promise<Blob>")]
     pub fn export_backup(&self, options: JsValue) -> Promise {
         let parsed = (|| -> Result<(ExportOptions, Option<Function>), StoreError> {
             let mut export = ExportOptions {
@@ -143,7 +143,7 @@ impl JsStore {
     /// Verifies a backup (`Blob`, `ArrayBuffer` or `Uint8Array`) completely, then replaces this store's data
     /// with it in one step. Options: `{ passphrase?, key? }`. Resolves to the backup's manifest; on any
     /// failure (`WRONG_PASSPHRASE`, `ARCHIVE_CORRUPT`, `ARCHIVE_SIGNATURE_INVALID`, ...) the store is unchanged.
-    #[wasm_bindgen(js_name = importBackup)]
+    #[wasm_bindgen(js_name = importBackup, unchecked_return_type = "Promise<BackupManifest>")]
     pub fn import_backup(&self, data: JsValue, options: JsValue) -> Promise {
         let key = archive_key(&options);
         let store = self.current();
@@ -175,7 +175,7 @@ pub async fn open_backup(data: JsValue, options: JsValue) -> Result<JsBackup, Js
 #[wasm_bindgen(js_class = Backup)]
 impl JsBackup {
     /// The backup's manifest (`{ schemaVersion, createdAtMs, messages, channels, mlsGroups, signer, ... }`).
-    #[wasm_bindgen(getter)]
+    #[wasm_bindgen(getter, unchecked_return_type = "BackupManifest")]
     pub fn manifest(&self) -> JsValue {
         manifest_object(
             &self.view.manifest,
@@ -186,7 +186,7 @@ impl JsBackup {
     }
 
     /// The backup's channels, like `store.chatListChannels`.
-    #[wasm_bindgen(js_name = listChannels)]
+    #[wasm_bindgen(js_name = listChannels, unchecked_return_type = "Channel[]")]
     pub fn list_channels(&self, options: JsValue) -> Result<JsValue, JsValue> {
         let archived = optional_bool(&field(&options, "archived")?, "archived must be a boolean")?;
         let channels = self
@@ -198,6 +198,7 @@ impl JsBackup {
     }
 
     /// A page of a channel's messages, like `store.chatPage`.
+    #[wasm_bindgen(unchecked_return_type = "MessagePage")]
     pub fn page(&self, channel_id: String, options: JsValue) -> Result<JsValue, JsValue> {
         let (cursor, limit) = page_cursor(&options)?;
         let page = self

@@ -150,7 +150,7 @@ fn sequences(value: &JsValue) -> Result<Vec<i64>, StoreError> {
 impl JsStore {
     /// Creates a channel: `{ channelId, name?, groupId?, creator }`; options `{ idempotencyKey?,
     /// idempotencyTtlMs? }`. Resolves to the channel. Rejects with `CHANNEL_EXISTS` if the id is taken.
-    #[wasm_bindgen(js_name = chatCreateChannel)]
+    #[wasm_bindgen(js_name = chatCreateChannel, unchecked_return_type = "Promise<Channel>")]
     pub fn chat_create_channel(&self, channel: JsValue, options: JsValue) -> Promise {
         let args = new_channel(&channel).and_then(|c| Ok((c, idempotency(&options)?)));
         self.spawn(move |store| async move {
@@ -163,7 +163,7 @@ impl JsStore {
     }
 
     /// Resolves to the channel; rejects with `CHANNEL_NOT_FOUND`.
-    #[wasm_bindgen(js_name = chatChannel)]
+    #[wasm_bindgen(js_name = chatChannel, unchecked_return_type = "Promise<Channel>")]
     pub fn chat_channel(&self, channel_id: String) -> Promise {
         self.spawn(
             move |store| async move { Ok(channel_object(&store.chat().channel(&channel_id)?)) },
@@ -171,7 +171,7 @@ impl JsStore {
     }
 
     /// Resolves to the channels, oldest first: `{ archived: true }` lists the archived ones instead.
-    #[wasm_bindgen(js_name = chatListChannels)]
+    #[wasm_bindgen(js_name = chatListChannels, unchecked_return_type = "Promise<Channel[]>")]
     pub fn chat_list_channels(&self, options: JsValue) -> Promise {
         let archived = field(&options, "archived")
             .and_then(|v| optional_bool(&v, "archived must be a boolean"));
@@ -182,7 +182,7 @@ impl JsStore {
     }
 
     /// Archives the channel (archiving twice keeps the first time).
-    #[wasm_bindgen(js_name = chatArchiveChannel)]
+    #[wasm_bindgen(js_name = chatArchiveChannel, unchecked_return_type = "Promise<void>")]
     pub fn chat_archive_channel(&self, channel_id: String) -> Promise {
         self.spawn(move |store| async move {
             store.chat().set_archived(&channel_id, Some(now_ms()))?;
@@ -191,7 +191,7 @@ impl JsStore {
     }
 
     /// Brings the channel back from the archive.
-    #[wasm_bindgen(js_name = chatUnarchiveChannel)]
+    #[wasm_bindgen(js_name = chatUnarchiveChannel, unchecked_return_type = "Promise<void>")]
     pub fn chat_unarchive_channel(&self, channel_id: String) -> Promise {
         self.spawn(move |store| async move {
             store.chat().set_archived(&channel_id, None)?;
@@ -200,14 +200,14 @@ impl JsStore {
     }
 
     /// Deletes the channel with its messages and members. Resolves to whether it existed.
-    #[wasm_bindgen(js_name = chatDeleteChannel)]
+    #[wasm_bindgen(js_name = chatDeleteChannel, unchecked_return_type = "Promise<boolean>")]
     pub fn chat_delete_channel(&self, channel_id: String) -> Promise {
         self.spawn(move |store| async move { Ok(store.chat().delete_channel(&channel_id)?.into()) })
     }
 
     /// Appends `{ messageId?, sender, body, sentAtMs? }`. Resolves to `{ seq, messageId, duplicate }`; a
     /// message id already stored in the channel is not written again (`duplicate: true`).
-    #[wasm_bindgen(js_name = chatAppendMessage)]
+    #[wasm_bindgen(js_name = chatAppendMessage, unchecked_return_type = "Promise<Appended>")]
     pub fn chat_append_message(
         &self,
         channel_id: String,
@@ -229,7 +229,7 @@ impl JsStore {
 
     /// Appends an array of messages in one transaction (all or none). Resolves to one
     /// `{ seq, messageId, duplicate }` per message, in order.
-    #[wasm_bindgen(js_name = chatAppendMessages)]
+    #[wasm_bindgen(js_name = chatAppendMessages, unchecked_return_type = "Promise<Appended[]>")]
     pub fn chat_append_messages(
         &self,
         channel_id: String,
@@ -256,7 +256,7 @@ impl JsStore {
     /// A page of messages: `{ limit? (default 50, at most 1000) }` gives the newest, newest first;
     /// `{ before: seq }` scrolls back (newest first); `{ after: seq }` catches up (oldest first). Resolves to
     /// `{ messages, hasMore }`.
-    #[wasm_bindgen(js_name = chatPage)]
+    #[wasm_bindgen(js_name = chatPage, unchecked_return_type = "Promise<MessagePage>")]
     pub fn chat_page(&self, channel_id: String, options: JsValue) -> Promise {
         let args = page_cursor(&options);
         self.spawn(move |store| async move {
@@ -270,7 +270,7 @@ impl JsStore {
     }
 
     /// Resolves to the message with this id, or `undefined`.
-    #[wasm_bindgen(js_name = chatMessageById)]
+    #[wasm_bindgen(js_name = chatMessageById, unchecked_return_type = "Promise<Message | undefined>")]
     pub fn chat_message_by_id(&self, message_id: String) -> Promise {
         self.spawn(move |store| async move {
             Ok(store
@@ -281,7 +281,7 @@ impl JsStore {
     }
 
     /// Resolves to how many messages the channel holds.
-    #[wasm_bindgen(js_name = chatMessageCount)]
+    #[wasm_bindgen(js_name = chatMessageCount, unchecked_return_type = "Promise<number>")]
     pub fn chat_message_count(&self, channel_id: String) -> Promise {
         self.spawn(
             move |store| async move { Ok(integer(store.chat().message_count(&channel_id)?)) },
@@ -289,7 +289,7 @@ impl JsStore {
     }
 
     /// Resolves to how many of the channel's messages are not processed.
-    #[wasm_bindgen(js_name = chatUnprocessedCount)]
+    #[wasm_bindgen(js_name = chatUnprocessedCount, unchecked_return_type = "Promise<number>")]
     pub fn chat_unprocessed_count(&self, channel_id: String) -> Promise {
         self.spawn(
             move |store| async move { Ok(integer(store.chat().unprocessed_count(&channel_id)?)) },
@@ -297,7 +297,7 @@ impl JsStore {
     }
 
     /// Resolves to the oldest unprocessed messages, oldest first (`limit` default 100, at most 1000).
-    #[wasm_bindgen(js_name = chatUnprocessed)]
+    #[wasm_bindgen(js_name = chatUnprocessed, unchecked_return_type = "Promise<Message[]>")]
     pub fn chat_unprocessed(&self, channel_id: String, limit: Option<u32>) -> Promise {
         self.spawn(move |store| async move {
             let messages = store
@@ -308,7 +308,7 @@ impl JsStore {
     }
 
     /// Marks messages (one seq or an array) processed. Resolves to how many changed.
-    #[wasm_bindgen(js_name = chatMarkProcessed)]
+    #[wasm_bindgen(js_name = chatMarkProcessed, unchecked_return_type = "Promise<number>")]
     pub fn chat_mark_processed(&self, channel_id: String, seqs: JsValue) -> Promise {
         let seqs = sequences(&seqs);
         self.spawn(move |store| async move {
@@ -318,7 +318,7 @@ impl JsStore {
     }
 
     /// Deletes all but the newest `keep` messages. Resolves to how many were deleted.
-    #[wasm_bindgen(js_name = chatPrune)]
+    #[wasm_bindgen(js_name = chatPrune, unchecked_return_type = "Promise<number>")]
     pub fn chat_prune(&self, channel_id: String, keep: u32) -> Promise {
         self.spawn(move |store| async move {
             Ok(integer(store.chat().prune(&channel_id, keep)? as i64))
@@ -327,7 +327,7 @@ impl JsStore {
 
     /// Adds members (array of `Uint8Array` identities; `role` "member" by default, or "admin"). Present
     /// members are left as they are. Resolves to how many were added or came back.
-    #[wasm_bindgen(js_name = chatAddMembers)]
+    #[wasm_bindgen(js_name = chatAddMembers, unchecked_return_type = "Promise<number>")]
     pub fn chat_add_members(
         &self,
         channel_id: String,
@@ -352,7 +352,7 @@ impl JsStore {
     }
 
     /// Marks the member as left. Resolves to whether this call did it.
-    #[wasm_bindgen(js_name = chatLeave)]
+    #[wasm_bindgen(js_name = chatLeave, unchecked_return_type = "Promise<boolean>")]
     pub fn chat_leave(&self, channel_id: String, identity: Vec<u8>) -> Promise {
         self.spawn(move |store| async move {
             Ok(store.chat().leave(&channel_id, &identity, now_ms())?.into())
@@ -361,7 +361,7 @@ impl JsStore {
 
     /// Resolves to the members `{ identity, role, joinedAtMs, leftAtMs }`; `{ includeLeft: true }` lists
     /// those who left too.
-    #[wasm_bindgen(js_name = chatMembers)]
+    #[wasm_bindgen(js_name = chatMembers, unchecked_return_type = "Promise<Member[]>")]
     pub fn chat_members(&self, channel_id: String, options: JsValue) -> Promise {
         let include_left = field(&options, "includeLeft")
             .and_then(|v| optional_bool(&v, "includeLeft must be a boolean"));
@@ -374,7 +374,7 @@ impl JsStore {
     }
 
     /// Resolves to whether `identity` is a current member.
-    #[wasm_bindgen(js_name = chatIsMember)]
+    #[wasm_bindgen(js_name = chatIsMember, unchecked_return_type = "Promise<boolean>")]
     pub fn chat_is_member(&self, channel_id: String, identity: Vec<u8>) -> Promise {
         self.spawn(move |store| async move {
             Ok(store.chat().is_member(&channel_id, &identity)?.into())
@@ -382,7 +382,7 @@ impl JsStore {
     }
 
     /// Removes expired idempotency records. Resolves to how many went.
-    #[wasm_bindgen(js_name = chatCleanupIdempotency)]
+    #[wasm_bindgen(js_name = chatCleanupIdempotency, unchecked_return_type = "Promise<number>")]
     pub fn chat_cleanup_idempotency(&self) -> Promise {
         self.spawn(move |store| async move {
             Ok(integer(store.chat().cleanup_idempotency(now_ms())? as i64))

@@ -56,7 +56,7 @@ fn epoch_value(epoch: u64) -> JsValue {
 impl JsStore {
     /// Creates this store's MLS identity (basic credential for `identity`, new Ed25519 key pair). Resolves to
     /// `{ identity, signaturePublicKey }`. Rejects with `MLS_IDENTITY_EXISTS` when the store has one.
-    #[wasm_bindgen(js_name = mlsCreateIdentity)]
+    #[wasm_bindgen(js_name = mlsCreateIdentity, unchecked_return_type = "Promise<MlsIdentity>")]
     pub fn mls_create_identity(&self, identity: Vec<u8>) -> Promise {
         self.spawn(move |store| async move {
             let info = store.mls().create_identity(&identity)?;
@@ -65,7 +65,7 @@ impl JsStore {
     }
 
     /// Resolves to `{ identity, signaturePublicKey }`, or `undefined` when no identity exists yet.
-    #[wasm_bindgen(js_name = mlsIdentity)]
+    #[wasm_bindgen(js_name = mlsIdentity, unchecked_return_type = "Promise<MlsIdentity | undefined>")]
     pub fn mls_identity(&self) -> Promise {
         self.spawn(move |store| async move {
             Ok(store
@@ -79,7 +79,7 @@ impl JsStore {
 
     /// Generates `count` key packages to publish. Resolves to `[{ keyPackage, hashRef }]`. Last-resort key
     /// packages stay usable after a welcome consumed them.
-    #[wasm_bindgen(js_name = mlsGenerateKeyPackages)]
+    #[wasm_bindgen(js_name = mlsGenerateKeyPackages, unchecked_return_type = "Promise<MlsKeyPackage[]>")]
     pub fn mls_generate_key_packages(&self, count: u32, last_resort: Option<bool>) -> Promise {
         self.spawn(move |store| async move {
             if count > 1000 {
@@ -104,7 +104,7 @@ impl JsStore {
     }
 
     /// Resolves to `{ available, used }`: ordinary key packages not yet used, and used ones.
-    #[wasm_bindgen(js_name = mlsKeyPackageCounts)]
+    #[wasm_bindgen(js_name = mlsKeyPackageCounts, unchecked_return_type = "Promise<MlsKeyPackageCounts>")]
     pub fn mls_key_package_counts(&self) -> Promise {
         self.spawn(move |store| async move {
             let (available, used) = store.mls().key_package_counts()?;
@@ -116,7 +116,7 @@ impl JsStore {
     }
 
     /// Resolves to `{ used, lastResort }` for one of our key packages, or `undefined` when unknown.
-    #[wasm_bindgen(js_name = mlsKeyPackageState)]
+    #[wasm_bindgen(js_name = mlsKeyPackageState, unchecked_return_type = "Promise<MlsKeyPackageState | undefined>")]
     pub fn mls_key_package_state(&self, key_package: Vec<u8>) -> Promise {
         self.spawn(move |store| async move {
             Ok(store
@@ -132,7 +132,7 @@ impl JsStore {
     }
 
     /// Creates a group with this identity as its only member. Resolves to the group id (random when not given).
-    #[wasm_bindgen(js_name = mlsCreateGroup)]
+    #[wasm_bindgen(js_name = mlsCreateGroup, unchecked_return_type = "Promise<Uint8Array>")]
     pub fn mls_create_group(&self, group_id: Option<Vec<u8>>) -> Promise {
         self.spawn(move |store| async move {
             Ok(bytes(&store.mls().create_group(group_id.as_deref())?))
@@ -141,7 +141,7 @@ impl JsStore {
 
     /// Commits adding the members of `keyPackages` (array of `Uint8Array`). Resolves to `{ commit, welcome }`;
     /// send both, then call `mlsMergePendingCommit` once the delivery service accepted the commit.
-    #[wasm_bindgen(js_name = mlsAddMembers)]
+    #[wasm_bindgen(js_name = mlsAddMembers, unchecked_return_type = "Promise<MlsAddMembersResult>")]
     pub fn mls_add_members(&self, group_id: Vec<u8>, key_packages: Array) -> Promise {
         let key_packages = byte_arrays(&key_packages, "keyPackages must be an array of Uint8Array");
         self.spawn(move |store| async move {
@@ -154,7 +154,7 @@ impl JsStore {
     }
 
     /// Commits removing the members with these credential identities. Resolves to the commit bytes.
-    #[wasm_bindgen(js_name = mlsRemoveMembers)]
+    #[wasm_bindgen(js_name = mlsRemoveMembers, unchecked_return_type = "Promise<Uint8Array>")]
     pub fn mls_remove_members(&self, group_id: Vec<u8>, identities: Array) -> Promise {
         let identities = byte_arrays(&identities, "identities must be an array of Uint8Array");
         self.spawn(move |store| async move {
@@ -163,7 +163,7 @@ impl JsStore {
     }
 
     /// Merges our pending commit. Resolves to the new epoch.
-    #[wasm_bindgen(js_name = mlsMergePendingCommit)]
+    #[wasm_bindgen(js_name = mlsMergePendingCommit, unchecked_return_type = "Promise<number>")]
     pub fn mls_merge_pending_commit(&self, group_id: Vec<u8>) -> Promise {
         self.spawn(move |store| async move {
             Ok(epoch_value(store.mls().merge_pending_commit(&group_id)?))
@@ -171,7 +171,7 @@ impl JsStore {
     }
 
     /// Drops our pending commit (the delivery service rejected it).
-    #[wasm_bindgen(js_name = mlsClearPendingCommit)]
+    #[wasm_bindgen(js_name = mlsClearPendingCommit, unchecked_return_type = "Promise<void>")]
     pub fn mls_clear_pending_commit(&self, group_id: Vec<u8>) -> Promise {
         self.spawn(move |store| async move {
             store.mls().clear_pending_commit(&group_id)?;
@@ -180,7 +180,7 @@ impl JsStore {
     }
 
     /// Encrypts an application message for the group. Resolves to the message bytes to send.
-    #[wasm_bindgen(js_name = mlsEncrypt)]
+    #[wasm_bindgen(js_name = mlsEncrypt, unchecked_return_type = "Promise<Uint8Array>")]
     pub fn mls_encrypt(&self, group_id: Vec<u8>, plaintext: Vec<u8>) -> Promise {
         self.spawn(
             move |store| async move { Ok(bytes(&store.mls().encrypt(&group_id, &plaintext)?)) },
@@ -190,7 +190,7 @@ impl JsStore {
     /// Processes a message from the group. Resolves to one of
     /// `{ kind: "application", plaintext, sender }`, `{ kind: "commit", epoch, stillMember }`,
     /// `{ kind: "proposal" }` or `{ kind: "own" }`.
-    #[wasm_bindgen(js_name = mlsProcessMessage)]
+    #[wasm_bindgen(js_name = mlsProcessMessage, unchecked_return_type = "Promise<MlsIncoming>")]
     pub fn mls_process_message(&self, group_id: Vec<u8>, message: Vec<u8>) -> Promise {
         self.spawn(move |store| async move {
             let object = Object::new();
@@ -216,25 +216,25 @@ impl JsStore {
     }
 
     /// Resolves to the ids of the store's groups.
-    #[wasm_bindgen(js_name = mlsListGroups)]
+    #[wasm_bindgen(js_name = mlsListGroups, unchecked_return_type = "Promise<Uint8Array[]>")]
     pub fn mls_list_groups(&self) -> Promise {
         self.spawn(move |store| async move { Ok(byte_list(&store.mls().list_groups()?)) })
     }
 
     /// Resolves to the group's epoch.
-    #[wasm_bindgen(js_name = mlsGroupEpoch)]
+    #[wasm_bindgen(js_name = mlsGroupEpoch, unchecked_return_type = "Promise<number>")]
     pub fn mls_group_epoch(&self, group_id: Vec<u8>) -> Promise {
         self.spawn(move |store| async move { Ok(epoch_value(store.mls().group_epoch(&group_id)?)) })
     }
 
     /// Resolves to the credential identities of the group's members.
-    #[wasm_bindgen(js_name = mlsMembers)]
+    #[wasm_bindgen(js_name = mlsMembers, unchecked_return_type = "Promise<Uint8Array[]>")]
     pub fn mls_members(&self, group_id: Vec<u8>) -> Promise {
         self.spawn(move |store| async move { Ok(byte_list(&store.mls().members(&group_id)?)) })
     }
 
     /// Deletes the group and every key of it.
-    #[wasm_bindgen(js_name = mlsDeleteGroup)]
+    #[wasm_bindgen(js_name = mlsDeleteGroup, unchecked_return_type = "Promise<void>")]
     pub fn mls_delete_group(&self, group_id: Vec<u8>) -> Promise {
         self.spawn(move |store| async move {
             store.mls().delete_group(&group_id)?;
@@ -244,7 +244,7 @@ impl JsStore {
 
     /// Stores a received welcome before anything else happens to it. Resolves to its id (a hex string; the
     /// same welcome always gets the same id).
-    #[wasm_bindgen(js_name = mlsReceiveWelcome)]
+    #[wasm_bindgen(js_name = mlsReceiveWelcome, unchecked_return_type = "Promise<string>")]
     pub fn mls_receive_welcome(&self, welcome: Vec<u8>) -> Promise {
         self.spawn(move |store| async move {
             Ok(store.mls().receive_welcome(&welcome, now_ms())?.into())
@@ -254,7 +254,7 @@ impl JsStore {
     /// Joins the group of a stored welcome; resolves to the group id. Until `mlsConfirmWelcome`, it may be
     /// processed again within the grace period (`{ gracePeriodMs }`, default 5 minutes), after which it
     /// rejects with `WELCOME_EXPIRED`.
-    #[wasm_bindgen(js_name = mlsProcessWelcome)]
+    #[wasm_bindgen(js_name = mlsProcessWelcome, unchecked_return_type = "Promise<Uint8Array>")]
     pub fn mls_process_welcome(&self, welcome_id: String, options: JsValue) -> Promise {
         let config = welcome_config(&options);
         self.spawn(move |store| async move {
@@ -267,7 +267,7 @@ impl JsStore {
     }
 
     /// Confirms the app has durably used the welcome's group; its protected key material is wiped.
-    #[wasm_bindgen(js_name = mlsConfirmWelcome)]
+    #[wasm_bindgen(js_name = mlsConfirmWelcome, unchecked_return_type = "Promise<void>")]
     pub fn mls_confirm_welcome(&self, welcome_id: String) -> Promise {
         self.spawn(move |store| async move {
             store.mls().confirm_welcome(&welcome_id, now_ms())?;
@@ -276,7 +276,7 @@ impl JsStore {
     }
 
     /// Expires in-flight welcomes older than the grace period. Resolves to how many expired.
-    #[wasm_bindgen(js_name = mlsExpireWelcomes)]
+    #[wasm_bindgen(js_name = mlsExpireWelcomes, unchecked_return_type = "Promise<number>")]
     pub fn mls_expire_welcomes(&self, options: JsValue) -> Promise {
         let config = welcome_config(&options);
         self.spawn(move |store| async move {
@@ -286,7 +286,7 @@ impl JsStore {
     }
 
     /// Resolves to `"received"`, `"in_flight"`, `"confirmed"` or `"expired"`.
-    #[wasm_bindgen(js_name = mlsWelcomeState)]
+    #[wasm_bindgen(js_name = mlsWelcomeState, unchecked_return_type = "Promise<WelcomeState>")]
     pub fn mls_welcome_state(&self, welcome_id: String) -> Promise {
         self.spawn(move |store| async move {
             Ok(welcome_state_name(store.mls().welcome_state(&welcome_id)?).into())

@@ -9,6 +9,7 @@ mod chat;
 mod convert;
 mod error;
 mod mls;
+mod types;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -155,6 +156,7 @@ impl JsStore {
     }
 
     /// Encrypts the database with `key` (32 bytes), re-encrypts it with a new one, or decrypts it (`null`).
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn rekey(&self, key: JsValue) -> Promise {
         let key = if key.is_null() || key.is_undefined() {
             Ok(None)
@@ -181,7 +183,7 @@ impl JsStore {
 
     /// Moves the schema to `version` (down drops newer tables and their data). Resolves to
     /// `{ fromVersion, toVersion, applied: number[], reverted: number[] }`.
-    #[wasm_bindgen(js_name = migrateTo)]
+    #[wasm_bindgen(js_name = migrateTo, unchecked_return_type = "Promise<MigrationReport>")]
     pub fn migrate_to(&self, version: u32) -> Promise {
         self.spawn(move |store| async move {
             let report = store.migrate_to(version)?;
@@ -195,7 +197,7 @@ impl JsStore {
     }
 
     /// Runs SQLite's integrity check. Resolves to a list of problems, empty when the database is sound.
-    #[wasm_bindgen(js_name = integrityCheck)]
+    #[wasm_bindgen(js_name = integrityCheck, unchecked_return_type = "Promise<string[]>")]
     pub fn integrity_check(&self) -> Promise {
         self.spawn(move |store| async move {
             let problems = store.integrity_check()?;
@@ -208,7 +210,7 @@ impl JsStore {
     }
 
     /// Resolves to the bytes stored under `namespace`/`key`, or `undefined`.
-    #[wasm_bindgen(js_name = kvGet)]
+    #[wasm_bindgen(js_name = kvGet, unchecked_return_type = "Promise<Uint8Array | undefined>")]
     pub fn kv_get(&self, namespace: String, key: String) -> Promise {
         self.spawn(move |store| async move {
             let value = store.kv_get(&namespace, &key).await?;
@@ -219,7 +221,7 @@ impl JsStore {
     }
 
     /// Stores `value` under `namespace`/`key`. Resolves once durable.
-    #[wasm_bindgen(js_name = kvPut)]
+    #[wasm_bindgen(js_name = kvPut, unchecked_return_type = "Promise<void>")]
     pub fn kv_put(&self, namespace: String, key: String, value: Vec<u8>) -> Promise {
         self.spawn(move |store| async move {
             store.kv_put(&namespace, &key, &value).await?;
@@ -228,13 +230,14 @@ impl JsStore {
     }
 
     /// Removes `namespace`/`key`. Resolves to whether it existed.
-    #[wasm_bindgen(js_name = kvDelete)]
+    #[wasm_bindgen(js_name = kvDelete, unchecked_return_type = "Promise<boolean>")]
     pub fn kv_delete(&self, namespace: String, key: String) -> Promise {
         self.spawn(move |store| async move { Ok(store.kv_delete(&namespace, &key).await?.into()) })
     }
 
     /// Closes the store. Calls made before `close()` still complete; calls made after reject with
     /// `STORE_CLOSED`. Resolves when the database is closed; closing twice is harmless.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn close(&self) -> Promise {
         let store = self.inner.borrow_mut().take();
         future_to_promise(async move {

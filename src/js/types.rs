@@ -1,0 +1,36 @@
+//! TypeScript shapes of the plain objects the JS API returns, emitted into the generated `.d.ts`; methods
+//! name them through `unchecked_return_type`. `tests/types/consumer.ts` checks them with `tsc --noEmit`.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = r#"
+export interface MlsIdentity { identity: Uint8Array; signaturePublicKey: Uint8Array; }
+export interface MlsKeyPackage { keyPackage: Uint8Array; hashRef: Uint8Array; }
+export interface MlsKeyPackageCounts { available: number; used: number; }
+export interface MlsKeyPackageState { used: boolean; lastResort: boolean; }
+export interface MlsAddMembersResult { commit: Uint8Array; welcome: Uint8Array; }
+export type MlsIncoming =
+  | { kind: "application"; plaintext: Uint8Array; sender: Uint8Array }
+  | { kind: "commit"; epoch: number; stillMember: boolean }
+  | { kind: "proposal" }
+  | { kind: "own" };
+export type WelcomeState = "received" | "in_flight" | "confirmed" | "expired";
+export interface Channel {
+  channelId: string; name: Uint8Array; groupId: Uint8Array | null; createdAtMs: number;
+  archivedAtMs: number | null; lastSeq: number; unprocessed: number;
+}
+export interface Message {
+  channelId: string; seq: number; messageId: string; sender: Uint8Array; body: Uint8Array;
+  sentAtMs: number; storedAtMs: number; processed: boolean;
+}
+export interface Appended { seq: number; messageId: string; duplicate: boolean; }
+export interface MessagePage { messages: Message[]; hasMore: boolean; }
+export interface Member { identity: Uint8Array; role: "creator" | "admin" | "member"; joinedAtMs: number; leftAtMs: number | null; }
+export interface MigrationReport { fromVersion: number; toVersion: number; applied: number[]; reverted: number[]; }
+export interface BackupManifest {
+  schemaVersion: number; fromSchemaVersion: number; createdAtMs: number; storeName: string; databaseBytes: number;
+  channels: number; messages: number; mlsGroups: number; signer: Uint8Array | null;
+}
+export interface MlsWebStoreError extends Error { name: "MlsWebStoreError"; code: string; }
+"#;

@@ -1,0 +1,51 @@
+// Type-checks the generated declarations the way an app uses them (`tsc --noEmit`, run by
+// scripts/e2e-demo.sh after the package is built into www/pkg). Never executed.
+import init, {
+  openStore,
+  openBackup,
+  type Channel,
+  type Message,
+  type MessagePage,
+  type MlsIncoming,
+  type BackupManifest,
+  type MlsWebStoreError,
+} from "../../www/pkg/mls_web_store.js";
+
+export async function typedUse(): Promise<void> {
+  await init();
+  const key = crypto.getRandomValues(new Uint8Array(32));
+  const store = await openStore("alice", "auto", { key });
+  const backend: string = store.backend;
+
+  const channel: Channel = await store.chatCreateChannel({ channelId: "c", creator: new Uint8Array([1]) }, undefined);
+  const lastSeq: number = channel.lastSeq;
+  const page: MessagePage = await store.chatPage("c", { limit: 10 });
+  const first: Message | undefined = page.messages[0];
+  const body: Uint8Array | undefined = first?.body;
+  const appended = await store.chatAppendMessage("c", { sender: new Uint8Array([1]), body: new Uint8Array([2]) }, undefined);
+  const seq: number = appended.seq;
+
+  const group: Uint8Array = await store.mlsCreateGroup(undefined);
+  const incoming: MlsIncoming = await store.mlsProcessMessage(group, new Uint8Array());
+  if (incoming.kind === "application") {
+    const sender: Uint8Array = incoming.sender;
+    void sender;
+  } else if (incoming.kind === "commit") {
+    const epoch: number = incoming.epoch;
+    void epoch;
+  }
+
+  const blob: Blob = await store.exportBackup({ passphrase: "pw" });
+  const manifest: BackupManifest = await store.importBackup(blob, { passphrase: "pw" });
+  const browsed = await openBackup(blob, { passphrase: "pw" });
+  const channels: Channel[] = browsed.listChannels(undefined);
+  const messages: number = browsed.manifest.messages;
+
+  try {
+    await store.close();
+  } catch (error) {
+    const code: string = (error as MlsWebStoreError).code;
+    void code;
+  }
+  void [backend, lastSeq, body, seq, manifest, channels, messages];
+}
