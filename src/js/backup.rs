@@ -89,7 +89,10 @@ impl JsStore {
     /// total), splitThreshold? }`. With a passphrase (Argon2id) or 32-byte key the archive is encrypted;
     /// with a 32-byte Ed25519 `signingKey` seed it is signed.
     #[wasm_bindgen(js_name = exportBackup, unchecked_return_type = "Promise<Blob>")]
-    pub fn export_backup(&self, options: JsValue) -> Promise {
+    pub fn export_backup(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "ExportBackupOptions")] options: JsValue,
+    ) -> Promise {
         let parsed = (|| -> Result<(ExportOptions, Option<Function>), StoreError> {
             let mut export = ExportOptions {
                 key: archive_key(&options)?,
@@ -144,7 +147,11 @@ impl JsStore {
     /// with it in one step. Options: `{ passphrase?, key? }`. Resolves to the backup's manifest; on any
     /// failure (`WRONG_PASSPHRASE`, `ARCHIVE_CORRUPT`, `ARCHIVE_SIGNATURE_INVALID`, ...) the store is unchanged.
     #[wasm_bindgen(js_name = importBackup, unchecked_return_type = "Promise<BackupManifest>")]
-    pub fn import_backup(&self, data: JsValue, options: JsValue) -> Promise {
+    pub fn import_backup(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Blob | ArrayBuffer | Uint8Array")] data: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "BackupKeyOptions")] options: JsValue,
+    ) -> Promise {
         let key = archive_key(&options);
         let store = self.current();
         future_to_promise(async move {
@@ -165,7 +172,10 @@ pub struct JsBackup {
 
 /// Opens a backup for browsing without importing it. Options: `{ passphrase?, key? }`.
 #[wasm_bindgen(js_name = openBackup)]
-pub async fn open_backup(data: JsValue, options: JsValue) -> Result<JsBackup, JsValue> {
+pub async fn open_backup(
+    #[wasm_bindgen(unchecked_param_type = "Blob | ArrayBuffer | Uint8Array")] data: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "BackupKeyOptions")] options: JsValue,
+) -> Result<JsBackup, JsValue> {
     let key = archive_key(&options)?;
     let archive = input_bytes(data).await?;
     let view = BackupView::open(&archive, key.as_ref()).await?;
@@ -187,7 +197,10 @@ impl JsBackup {
 
     /// The backup's channels, like `store.chatListChannels`.
     #[wasm_bindgen(js_name = listChannels, unchecked_return_type = "Channel[]")]
-    pub fn list_channels(&self, options: JsValue) -> Result<JsValue, JsValue> {
+    pub fn list_channels(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "ListChannelsOptions")] options: JsValue,
+    ) -> Result<JsValue, JsValue> {
         let archived = optional_bool(&field(&options, "archived")?, "archived must be a boolean")?;
         let channels = self
             .view
@@ -199,7 +212,11 @@ impl JsBackup {
 
     /// A page of a channel's messages, like `store.chatPage`.
     #[wasm_bindgen(unchecked_return_type = "MessagePage")]
-    pub fn page(&self, channel_id: String, options: JsValue) -> Result<JsValue, JsValue> {
+    pub fn page(
+        &self,
+        channel_id: String,
+        #[wasm_bindgen(unchecked_optional_param_type = "PageOptions")] options: JsValue,
+    ) -> Result<JsValue, JsValue> {
         let (cursor, limit) = page_cursor(&options)?;
         let page = self
             .view

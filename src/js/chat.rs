@@ -151,7 +151,11 @@ impl JsStore {
     /// Creates a channel: `{ channelId, name?, groupId?, creator }`; options `{ idempotencyKey?,
     /// idempotencyTtlMs? }`. Resolves to the channel. Rejects with `CHANNEL_EXISTS` if the id is taken.
     #[wasm_bindgen(js_name = chatCreateChannel, unchecked_return_type = "Promise<Channel>")]
-    pub fn chat_create_channel(&self, channel: JsValue, options: JsValue) -> Promise {
+    pub fn chat_create_channel(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "NewChannel")] channel: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "WriteOptions")] options: JsValue,
+    ) -> Promise {
         let args = new_channel(&channel).and_then(|c| Ok((c, idempotency(&options)?)));
         self.spawn(move |store| async move {
             let (channel, idempotency) = args?;
@@ -172,7 +176,10 @@ impl JsStore {
 
     /// Resolves to the channels, oldest first: `{ archived: true }` lists the archived ones instead.
     #[wasm_bindgen(js_name = chatListChannels, unchecked_return_type = "Promise<Channel[]>")]
-    pub fn chat_list_channels(&self, options: JsValue) -> Promise {
+    pub fn chat_list_channels(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "ListChannelsOptions")] options: JsValue,
+    ) -> Promise {
         let archived = field(&options, "archived")
             .and_then(|v| optional_bool(&v, "archived must be a boolean"));
         self.spawn(move |store| async move {
@@ -211,8 +218,8 @@ impl JsStore {
     pub fn chat_append_message(
         &self,
         channel_id: String,
-        message: JsValue,
-        options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "NewMessage")] message: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "WriteOptions")] options: JsValue,
     ) -> Promise {
         let args = new_message(&message).and_then(|m| Ok((m, idempotency(&options)?)));
         self.spawn(move |store| async move {
@@ -233,8 +240,8 @@ impl JsStore {
     pub fn chat_append_messages(
         &self,
         channel_id: String,
-        messages: Array,
-        options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "NewMessage[]")] messages: Array,
+        #[wasm_bindgen(unchecked_optional_param_type = "WriteOptions")] options: JsValue,
     ) -> Promise {
         let args = messages
             .iter()
@@ -257,7 +264,11 @@ impl JsStore {
     /// `{ before: seq }` scrolls back (newest first); `{ after: seq }` catches up (oldest first). Resolves to
     /// `{ messages, hasMore }`.
     #[wasm_bindgen(js_name = chatPage, unchecked_return_type = "Promise<MessagePage>")]
-    pub fn chat_page(&self, channel_id: String, options: JsValue) -> Promise {
+    pub fn chat_page(
+        &self,
+        channel_id: String,
+        #[wasm_bindgen(unchecked_optional_param_type = "PageOptions")] options: JsValue,
+    ) -> Promise {
         let args = page_cursor(&options);
         self.spawn(move |store| async move {
             let (cursor, limit) = args?;
@@ -309,7 +320,11 @@ impl JsStore {
 
     /// Marks messages (one seq or an array) processed. Resolves to how many changed.
     #[wasm_bindgen(js_name = chatMarkProcessed, unchecked_return_type = "Promise<number>")]
-    pub fn chat_mark_processed(&self, channel_id: String, seqs: JsValue) -> Promise {
+    pub fn chat_mark_processed(
+        &self,
+        channel_id: String,
+        #[wasm_bindgen(unchecked_param_type = "number | number[]")] seqs: JsValue,
+    ) -> Promise {
         let seqs = sequences(&seqs);
         self.spawn(move |store| async move {
             let changed = store.chat().mark_processed(&channel_id, &seqs?)?;
@@ -331,7 +346,7 @@ impl JsStore {
     pub fn chat_add_members(
         &self,
         channel_id: String,
-        identities: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array[]")] identities: JsValue,
         role: Option<String>,
     ) -> Promise {
         let args =
@@ -362,7 +377,11 @@ impl JsStore {
     /// Resolves to the members `{ identity, role, joinedAtMs, leftAtMs }`; `{ includeLeft: true }` lists
     /// those who left too.
     #[wasm_bindgen(js_name = chatMembers, unchecked_return_type = "Promise<Member[]>")]
-    pub fn chat_members(&self, channel_id: String, options: JsValue) -> Promise {
+    pub fn chat_members(
+        &self,
+        channel_id: String,
+        #[wasm_bindgen(unchecked_optional_param_type = "MembersOptions")] options: JsValue,
+    ) -> Promise {
         let include_left = field(&options, "includeLeft")
             .and_then(|v| optional_bool(&v, "includeLeft must be a boolean"));
         self.spawn(move |store| async move {

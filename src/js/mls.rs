@@ -142,7 +142,11 @@ impl JsStore {
     /// Commits adding the members of `keyPackages` (array of `Uint8Array`). Resolves to `{ commit, welcome }`;
     /// send both, then call `mlsMergePendingCommit` once the delivery service accepted the commit.
     #[wasm_bindgen(js_name = mlsAddMembers, unchecked_return_type = "Promise<MlsAddMembersResult>")]
-    pub fn mls_add_members(&self, group_id: Vec<u8>, key_packages: Array) -> Promise {
+    pub fn mls_add_members(
+        &self,
+        group_id: Vec<u8>,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array[]")] key_packages: Array,
+    ) -> Promise {
         let key_packages = byte_arrays(&key_packages, "keyPackages must be an array of Uint8Array");
         self.spawn(move |store| async move {
             let output = store.mls().add_members(&group_id, &key_packages?)?;
@@ -155,7 +159,11 @@ impl JsStore {
 
     /// Commits removing the members with these credential identities. Resolves to the commit bytes.
     #[wasm_bindgen(js_name = mlsRemoveMembers, unchecked_return_type = "Promise<Uint8Array>")]
-    pub fn mls_remove_members(&self, group_id: Vec<u8>, identities: Array) -> Promise {
+    pub fn mls_remove_members(
+        &self,
+        group_id: Vec<u8>,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array[]")] identities: Array,
+    ) -> Promise {
         let identities = byte_arrays(&identities, "identities must be an array of Uint8Array");
         self.spawn(move |store| async move {
             Ok(bytes(&store.mls().remove_members(&group_id, &identities?)?))
@@ -255,7 +263,11 @@ impl JsStore {
     /// processed again within the grace period (`{ gracePeriodMs }`, default 5 minutes), after which it
     /// rejects with `WELCOME_EXPIRED`.
     #[wasm_bindgen(js_name = mlsProcessWelcome, unchecked_return_type = "Promise<Uint8Array>")]
-    pub fn mls_process_welcome(&self, welcome_id: String, options: JsValue) -> Promise {
+    pub fn mls_process_welcome(
+        &self,
+        welcome_id: String,
+        #[wasm_bindgen(unchecked_optional_param_type = "WelcomeOptions")] options: JsValue,
+    ) -> Promise {
         let config = welcome_config(&options);
         self.spawn(move |store| async move {
             Ok(bytes(&store.mls().process_welcome(
@@ -277,7 +289,10 @@ impl JsStore {
 
     /// Expires in-flight welcomes older than the grace period. Resolves to how many expired.
     #[wasm_bindgen(js_name = mlsExpireWelcomes, unchecked_return_type = "Promise<number>")]
-    pub fn mls_expire_welcomes(&self, options: JsValue) -> Promise {
+    pub fn mls_expire_welcomes(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "WelcomeOptions")] options: JsValue,
+    ) -> Promise {
         let config = welcome_config(&options);
         self.spawn(move |store| async move {
             let expired = store.mls().expire_welcomes(now_ms(), config?)?;

@@ -37,7 +37,7 @@ fn start() {
 pub async fn open_store(
     name: String,
     backend: Option<String>,
-    options: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "OpenStoreOptions")] options: JsValue,
 ) -> Result<JsStore, JsValue> {
     let choice = match backend.as_deref() {
         None => BackendChoice::Auto,

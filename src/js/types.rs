@@ -32,5 +32,17 @@ export interface BackupManifest {
   schemaVersion: number; fromSchemaVersion: number; createdAtMs: number; storeName: string; databaseBytes: number;
   channels: number; messages: number; mlsGroups: number; signer: Uint8Array | null;
 }
+export interface OpenStoreOptions { key?: Uint8Array; }
+export interface WriteOptions { idempotencyKey?: string; idempotencyTtlMs?: number; }
+export interface NewChannel { channelId: string; name?: Uint8Array; groupId?: Uint8Array; creator: Uint8Array; }
+export interface NewMessage { messageId?: string; sender: Uint8Array; body: Uint8Array; sentAtMs?: number; }
+export interface PageOptions { limit?: number; before?: number; after?: number; }
+export interface ListChannelsOptions { archived?: boolean; }
+export interface MembersOptions { includeLeft?: boolean; }
+export interface WelcomeOptions { gracePeriodMs?: number; }
+export interface BackupKeyOptions { passphrase?: string; key?: Uint8Array; }
+export interface ExportBackupOptions extends BackupKeyOptions {
+  signingKey?: Uint8Array; splitThreshold?: number; onProgress?: (done: number, total: number) => void;
+}
 export interface MlsWebStoreError extends Error { name: "MlsWebStoreError"; code: string; }
 "#;

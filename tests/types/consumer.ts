@@ -17,12 +17,12 @@ export async function typedUse(): Promise<void> {
   const store = await openStore("alice", "auto", { key });
   const backend: string = store.backend;
 
-  const channel: Channel = await store.chatCreateChannel({ channelId: "c", creator: new Uint8Array([1]) }, undefined);
+  const channel: Channel = await store.chatCreateChannel({ channelId: "c", creator: new Uint8Array([1]) });
   const lastSeq: number = channel.lastSeq;
   const page: MessagePage = await store.chatPage("c", { limit: 10 });
   const first: Message | undefined = page.messages[0];
   const body: Uint8Array | undefined = first?.body;
-  const appended = await store.chatAppendMessage("c", { sender: new Uint8Array([1]), body: new Uint8Array([2]) }, undefined);
+  const appended = await store.chatAppendMessage("c", { sender: new Uint8Array([1]), body: new Uint8Array([2]) }, { idempotencyKey: "k" });
   const seq: number = appended.seq;
 
   const group: Uint8Array = await store.mlsCreateGroup(undefined);
@@ -35,10 +35,12 @@ export async function typedUse(): Promise<void> {
     void epoch;
   }
 
-  const blob: Blob = await store.exportBackup({ passphrase: "pw" });
+  const blob: Blob = await store.exportBackup({ passphrase: "pw", onProgress: (done, total) => void (done / total) });
+  // @ts-expect-error: a message needs a body.
+  await store.chatAppendMessage("c", { sender: new Uint8Array([1]) });
   const manifest: BackupManifest = await store.importBackup(blob, { passphrase: "pw" });
   const browsed = await openBackup(blob, { passphrase: "pw" });
-  const channels: Channel[] = browsed.listChannels(undefined);
+  const channels: Channel[] = browsed.listChannels();
   const messages: number = browsed.manifest.messages;
 
   try {
