@@ -36,3 +36,6 @@ WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-600}" \
 
 step "demo page end-to-end in headless Chromium"
 bash scripts/e2e-demo.sh
+
+step "npm package assembles and packs"
+bash scripts/build-package.sh --no-build
