@@ -3,27 +3,19 @@
 //! only with `--features bench` (`scripts/bench.sh`) and prints one JSON line prefixed `BENCH_JSON `.
 #![cfg(target_family = "wasm")]
 
+mod bench_support;
+
+use bench_support::{channel, performance_now, T0};
 use mls_web_store::archive::FRAME_SIZE;
 use mls_web_store::backend::{Backend, BackendChoice};
 use mls_web_store::backup::ExportOptions;
-use mls_web_store::chat::{NewChannel, NewMessage};
+use mls_web_store::chat::NewMessage;
 use mls_web_store::store::Store;
 use mls_web_store::vfs;
 use ruzstd::encoding::{compress_to_vec, CompressionLevel};
-use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_dedicated_worker);
-
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_namespace = performance, js_name = now)]
-    fn performance_now() -> f64;
-    #[wasm_bindgen(js_namespace = console, js_name = log)]
-    fn console_log(text: &str);
-}
-
-const T0: i64 = 1_800_000_000_000;
 
 fn mb_per_s(bytes: usize, ms: f64) -> f64 {
     ((bytes as f64 / 1e6) / (ms / 1000.0) * 10.0).round() / 10.0
@@ -34,15 +26,9 @@ async fn bench_backup() {
     let name = "bench-backup";
     let _ = vfs::delete_database(Backend::Opfs, name).await;
     let store = Store::open(name, BackendChoice::Opfs).await.expect("open");
-    let channel = NewChannel {
-        channel_id: "c".into(),
-        name: b"general".to_vec(),
-        group_id: None,
-        creator: b"me".to_vec(),
-    };
     store
         .chat()
-        .create_channel(&channel, None, T0)
+        .create_channel(&channel(), None, T0)
         .expect("channel");
     for chunk in 0..10 {
         let batch: Vec<NewMessage> = (chunk * 10_000..(chunk + 1) * 10_000)
@@ -110,5 +96,5 @@ async fn bench_backup() {
         "import_vs_raw_decompress": (raw_decompress_ms / import_ms * 1000.0).round() / 1000.0,
         "import_includes": "archive verification, integrity_check, schema check, replacing the live database",
     });
-    console_log(&format!("BENCH_JSON {report}"));
+    bench_support::report(&report);
 }

@@ -3,40 +3,21 @@
 //! prefixed `BENCH_JSON `.
 #![cfg(target_family = "wasm")]
 
+mod bench_support;
+
+use bench_support::{channel, messages, percentile, performance_now, round, T0};
 use mls_web_store::backend::{Backend, BackendChoice};
-use mls_web_store::chat::{NewChannel, NewMessage, PageCursor};
+use mls_web_store::chat::PageCursor;
 use mls_web_store::store::{Store, StoreConfig, StoreKey};
 use mls_web_store::vfs;
-use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_dedicated_worker);
 
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_namespace = performance, js_name = now)]
-    fn performance_now() -> f64;
-    #[wasm_bindgen(js_namespace = console, js_name = log)]
-    fn console_log(text: &str);
-}
-
-const T0: i64 = 1_800_000_000_000;
 const BATCH: usize = 10_000;
 const SINGLES: usize = 1_000;
 const LARGE: usize = 100_000;
 const READS: usize = 50;
-
-fn messages(start: usize, count: usize) -> Vec<NewMessage> {
-    (start..start + count)
-        .map(|i| NewMessage {
-            message_id: Some(format!("m{i:07}")),
-            sender: format!("sender-{}", i % 7).into_bytes(),
-            // About the size of a short encrypted chat message.
-            body: (0..160).map(|j| (i.wrapping_mul(31) ^ j) as u8).collect(),
-            sent_at_ms: T0 + i as i64,
-        })
-        .collect()
-}
 
 async fn fresh(name: &str, key: Option<&StoreKey>) -> Store {
     let _ = vfs::delete_database(Backend::Opfs, name).await;
@@ -45,29 +26,9 @@ async fn fresh(name: &str, key: Option<&StoreKey>) -> Store {
         .expect("open");
     store
         .chat()
-        .create_channel(
-            &NewChannel {
-                channel_id: "c".into(),
-                name: b"general".to_vec(),
-                group_id: None,
-                creator: b"me".to_vec(),
-            },
-            None,
-            T0,
-        )
+        .create_channel(&channel(), None, T0)
         .expect("channel");
     store
-}
-
-fn percentile(values: &[f64], p: f64) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(|a, b| a.total_cmp(b));
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    round(sorted[index])
-}
-
-fn round(value: f64) -> f64 {
-    (value * 1000.0).round() / 1000.0
 }
 
 fn time<T>(f: impl FnOnce() -> T) -> (f64, T) {
@@ -194,5 +155,5 @@ async fn bench_chat() {
             "unprocessed_count_of_100k": 0.5, "reopen_100k": 30
         },
     });
-    console_log(&format!("BENCH_JSON {report}"));
+    bench_support::report(&report);
 }

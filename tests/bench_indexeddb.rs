@@ -4,66 +4,32 @@
 //! `--features bench` (`scripts/bench.sh`) and prints one JSON line prefixed `BENCH_JSON `.
 #![cfg(target_family = "wasm")]
 
+mod bench_support;
+
+use bench_support::{channel, messages, percentile, performance_now, round, T0};
 use mls_web_store::backend::{Backend, BackendChoice};
-use mls_web_store::chat::{NewChannel, NewMessage, PageCursor};
+use mls_web_store::chat::PageCursor;
 use mls_web_store::store::Store;
 use mls_web_store::vfs;
-use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_namespace = performance, js_name = now)]
-    fn performance_now() -> f64;
-    #[wasm_bindgen(js_namespace = console, js_name = log)]
-    fn console_log(text: &str);
-}
-
-const T0: i64 = 1_800_000_000_000;
 const BATCH: usize = 10_000;
 const SINGLES: usize = 300;
 const LARGE: usize = 100_000;
-
-fn messages(start: usize, count: usize) -> Vec<NewMessage> {
-    (start..start + count)
-        .map(|i| NewMessage {
-            message_id: Some(format!("m{i:07}")),
-            sender: format!("sender-{}", i % 7).into_bytes(),
-            body: (0..160).map(|j| (i.wrapping_mul(31) ^ j) as u8).collect(),
-            sent_at_ms: T0 + i as i64,
-        })
-        .collect()
-}
 
 async fn fresh(name: &str) -> Store {
     let _ = vfs::delete_database(Backend::IndexedDb, name).await;
     let store = Store::open(name, BackendChoice::IndexedDb)
         .await
         .expect("open");
-    let channel = NewChannel {
-        channel_id: "c".into(),
-        name: b"general".to_vec(),
-        group_id: None,
-        creator: b"me".to_vec(),
-    };
     store
         .chat()
-        .create_channel(&channel, None, T0)
+        .create_channel(&channel(), None, T0)
         .expect("channel");
     store.sync().await.expect("sync");
     store
-}
-
-fn percentile(values: &[f64], p: f64) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(|a, b| a.total_cmp(b));
-    round(sorted[((sorted.len() as f64 - 1.0) * p).round() as usize])
-}
-
-fn round(value: f64) -> f64 {
-    (value * 1000.0).round() / 1000.0
 }
 
 #[wasm_bindgen_test]
@@ -137,5 +103,5 @@ async fn bench_indexeddb() {
         "database_bytes_100k_messages": file_bytes,
         "goals_ms": { "batch_10k": 150, "single_append_p50": 2 },
     });
-    console_log(&format!("BENCH_JSON {report}"));
+    bench_support::report(&report);
 }

@@ -4,6 +4,9 @@
 //! and prints one JSON line prefixed `BENCH_JSON `.
 #![cfg(target_family = "wasm")]
 
+mod bench_support;
+
+use bench_support::{median, performance_now, round};
 use mls_web_store::backend::{Backend, BackendChoice};
 use mls_web_store::mls::{Incoming, WelcomeConfig, CIPHERSUITE};
 use mls_web_store::store::{JournalMode, Store, StoreConfig, Synchronous};
@@ -12,18 +15,9 @@ use openmls::prelude::tls_codec::{Deserialize as _, Serialize as _};
 use openmls::prelude::*;
 use openmls_basic_credential::SignatureKeyPair;
 use openmls_rust_crypto::OpenMlsRustCrypto;
-use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_dedicated_worker);
-
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_namespace = performance, js_name = now)]
-    fn performance_now() -> f64;
-    #[wasm_bindgen(js_namespace = console, js_name = log)]
-    fn console_log(text: &str);
-}
 
 /// Application messages each way after the join.
 const MESSAGES: usize = 10;
@@ -206,15 +200,6 @@ fn conversation_in_memory() -> Phases {
     phases
 }
 
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(|a, b| a.total_cmp(b));
-    values[values.len() / 2]
-}
-
-fn round(value: f64) -> f64 {
-    (value * 1000.0).round() / 1000.0
-}
-
 fn summary(runs: &[Phases]) -> serde_json::Value {
     let pick = |f: fn(&Phases) -> f64| round(median(runs.iter().map(f).collect()));
     serde_json::json!({
@@ -295,5 +280,5 @@ async fn bench_mls() {
         "goal_ratio_total": 1.5,
         "variants": others,
     });
-    console_log(&format!("BENCH_JSON {report}"));
+    bench_support::report(&report);
 }

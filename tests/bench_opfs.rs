@@ -4,21 +4,15 @@
 //! with the defaults.
 #![cfg(target_family = "wasm")]
 
+mod bench_support;
+
+use bench_support::{median, performance_now, round};
 use mls_web_store::backend::BackendChoice;
 use mls_web_store::store::{JournalMode, Store, StoreConfig, Synchronous};
 use mls_web_store::vfs;
-use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_dedicated_worker);
-
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_namespace = performance, js_name = now)]
-    fn performance_now() -> f64;
-    #[wasm_bindgen(js_namespace = console, js_name = log)]
-    fn console_log(text: &str);
-}
 
 const BATCH_ROWS: usize = 10_000;
 const AUTOCOMMIT_ROWS: usize = 1_000;
@@ -68,15 +62,6 @@ async fn measure(name: &str, config: StoreConfig) -> Timings {
         batch_ms,
         autocommit_ms,
     }
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(|a, b| a.total_cmp(b));
-    values[values.len() / 2]
-}
-
-fn round(value: f64) -> f64 {
-    (value * 1000.0).round() / 1000.0
 }
 
 #[wasm_bindgen_test]
@@ -161,8 +146,8 @@ async fn bench_opfs() {
             .join(",")
     };
     let autocommit_median = median(autocommit.clone());
-    console_log(&format!(
-        r#"BENCH_JSON {{"benchmark":"opfs_sql_core","build":"release","runs":{RUNS},"defaults":{{"journal_mode":"{:?}","synchronous":"{:?}","page_size":{}}},"batch_10k_rows_ms":{{"median":{},"runs":[{}]}},"autocommit_1k_rows_ms":{{"median":{},"per_commit_ms":{},"runs":[{}]}},"reopen_and_count_ms":{{"median":{},"runs":[{}]}},"reopen_and_count_after_release_ms":{{"median":{},"runs":[{}]}},"pragma_comparison":[{}]}}"#,
+    bench_support::report(format!(
+        r#"{{"benchmark":"opfs_sql_core","build":"release","runs":{RUNS},"defaults":{{"journal_mode":"{:?}","synchronous":"{:?}","page_size":{}}},"batch_10k_rows_ms":{{"median":{},"runs":[{}]}},"autocommit_1k_rows_ms":{{"median":{},"per_commit_ms":{},"runs":[{}]}},"reopen_and_count_ms":{{"median":{},"runs":[{}]}},"reopen_and_count_after_release_ms":{{"median":{},"runs":[{}]}},"pragma_comparison":[{}]}}"#,
         defaults.journal_mode,
         defaults.synchronous,
         defaults.page_size,

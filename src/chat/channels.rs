@@ -70,24 +70,31 @@ impl Chat<'_> {
         check_id(&channel.channel_id, "channel ids are 1 to 256 bytes")?;
         let conn = self.conn;
         let tx = conn.transaction()?;
-        let created = run_once(&tx, idempotency, "create_channel", channel, now_ms, || {
-            let inserted = tx.execute(
+        let created = run_once(
+            &tx,
+            idempotency,
+            "create_channel",
+            || channel,
+            now_ms,
+            || {
+                let inserted = tx.execute(
                     "INSERT INTO chat_channels (channel_id, name, group_id, created_at_ms) VALUES (?1, ?2, ?3, ?4)
                      ON CONFLICT (channel_id) DO NOTHING",
                     &[&channel.channel_id, &channel.name, &channel.group_id, &now_ms],
                 )?;
-            if inserted == 0 {
-                return Err(ChatError::ChannelExists(channel.channel_id.clone()));
-            }
-            insert_members(
-                &tx,
-                &channel.channel_id,
-                std::slice::from_ref(&channel.creator),
-                MemberRole::Creator,
-                now_ms,
-            )?;
-            load(&tx, &channel.channel_id)
-        })?;
+                if inserted == 0 {
+                    return Err(ChatError::ChannelExists(channel.channel_id.clone()));
+                }
+                insert_members(
+                    &tx,
+                    &channel.channel_id,
+                    std::slice::from_ref(&channel.creator),
+                    MemberRole::Creator,
+                    now_ms,
+                )?;
+                load(&tx, &channel.channel_id)
+            },
+        )?;
         tx.commit()?;
         Ok(created)
     }

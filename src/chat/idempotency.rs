@@ -40,11 +40,14 @@ fn request_hash(operation: &str, request: &impl Serialize) -> Result<Vec<u8>, Ch
 }
 
 /// Runs `write` once per live idempotency key, inside the caller's transaction.
-pub(super) fn run_once<T: Serialize + DeserializeOwned>(
+///
+/// `request` builds what identifies the request; it runs only when there is a key, so writes without one
+/// (large batches, most of all) pay nothing for it.
+pub(super) fn run_once<T: Serialize + DeserializeOwned, R: Serialize>(
     conn: &Connection,
     idempotency: Option<&Idempotency>,
     operation: &str,
-    request: &impl Serialize,
+    request: impl FnOnce() -> R,
     now_ms: i64,
     write: impl FnOnce() -> Result<T, ChatError>,
 ) -> Result<T, ChatError> {
@@ -61,7 +64,7 @@ pub(super) fn run_once<T: Serialize + DeserializeOwned>(
             "idempotency TTL must be positive",
         ));
     }
-    let hash = request_hash(operation, request)?;
+    let hash = request_hash(operation, &request())?;
     let stored: Option<(Vec<u8>, Vec<u8>, i64)> = conn.query_optional(
         "SELECT request_hash, response, expires_at_ms FROM chat_idempotency WHERE idempotency_key = ?1",
         &[&idempotency.key],

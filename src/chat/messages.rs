@@ -187,7 +187,7 @@ impl Chat<'_> {
             &tx,
             idempotency,
             "append_message",
-            &(channel_id, fingerprint(message)),
+            || (channel_id, fingerprint(message)),
             now_ms,
             || {
                 let mut out = append_in(&tx, channel_id, std::slice::from_ref(message), now_ms)?;
@@ -217,10 +217,12 @@ impl Chat<'_> {
             &tx,
             idempotency,
             "append_messages",
-            &(
-                channel_id,
-                messages.iter().map(fingerprint).collect::<Vec<_>>(),
-            ),
+            || {
+                (
+                    channel_id,
+                    messages.iter().map(fingerprint).collect::<Vec<_>>(),
+                )
+            },
             now_ms,
             || append_in(&tx, channel_id, messages, now_ms),
         )?;

@@ -241,7 +241,10 @@ pub(super) async fn import(name: &str, bytes: &[u8]) -> Result<(), VfsError> {
 
 /// Deletes a closed store's IndexedDB database. Returns whether it held a database.
 pub(super) async fn remove(name: &str) -> Result<bool, VfsError> {
-    let existed = export(name).await?.is_some();
+    let db = pages::open(name).await?;
+    let existed = pages::holds_file(&db).await;
+    db.close();
+    let existed = existed?;
     pages::delete(name).await?;
     Ok(existed)
 }

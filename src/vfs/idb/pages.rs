@@ -94,6 +94,22 @@ pub(crate) struct Stored {
     pub pages: Vec<(u64, Vec<u8>)>,
 }
 
+/// Whether the database holds a file (a stored size above zero), without reading its pages.
+pub(crate) async fn holds_file(db: &Database) -> Result<bool, VfsError> {
+    let tx = db
+        .transaction(META)
+        .build()
+        .map_err(|e| idb_error("read", e))?;
+    let meta = tx.object_store(META).map_err(|e| idb_error("read", e))?;
+    let size: Option<f64> = meta
+        .get(SIZE_KEY)
+        .primitive()
+        .map_err(|e| idb_error("read", e))?
+        .await
+        .map_err(|e| idb_error("read", e))?;
+    Ok(size.is_some_and(|size| size > 0.0))
+}
+
 /// Every stored page, the file size and the commit counter.
 pub(crate) async fn load(db: &Database) -> Result<Stored, VfsError> {
     let tx = db
