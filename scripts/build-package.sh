@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Builds the npm package: the release wasm (ES module for the web, the same build the demo uses), our
-# package.json from pkg-templates/, the README; then `npm pack`. Prints the tarball path and the gzip size
-# of the wasm.
+# Builds the npm package: the release wasm (ES module for the web, the same build the demo uses), the
+# client, worker and loader, our package.json from pkg-templates/, the README; then `npm pack`. Prints the
+# tarball path and the gzip size of the wasm.
 # Usage: bash scripts/build-package.sh            build, assemble, pack
 #        bash scripts/build-package.sh --no-build  reuse www/pkg (the test run builds it just before)
 set -euo pipefail
@@ -12,8 +12,10 @@ if [ "${1:-}" != "--no-build" ]; then
 fi
 out=target/npm/package
 rm -rf "$out" && mkdir -p "$out"
-cp www/pkg/mls_web_store.js www/pkg/mls_web_store.d.ts www/pkg/mls_web_store_bg.wasm \
-  www/pkg/mls_web_store_bg.wasm.d.ts "$out/"
+# Every file package.json lists comes from www/pkg (the build) except the README.
+for file in $(python3 -c 'import json; print(" ".join(json.load(open("pkg-templates/package.json"))["files"]))'); do
+  [ "$file" = README.md ] || cp "www/pkg/$file" "$out/"
+done
 cp pkg-templates/package.json README.md "$out/"
 tarball=$(cd target/npm && npm pack ./package --silent)
 # Every file package.json promises must be in the tarball.

@@ -17,4 +17,4 @@ for _ in $(seq 50); do
   python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/')" 2>/dev/null && break
   sleep 0.1
 done
-node tests/e2e/demo-reload.mjs "http://127.0.0.1:$port/"
+node tests/e2e/demo-chat.mjs "http://127.0.0.1:$port/"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check and test: formatting, clippy (host and wasm32), native tests, and the browser suites in
-# headless Chromium (main thread and dedicated worker). Installs what is missing first.
+# headless Chromium (main thread and dedicated worker), the demo end to end, the size budget, the npm
+# package in a Vite app. Installs what is missing first.
 # Usage: bash scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,8 +35,11 @@ step "browser tests in headless Chromium: ${browser_tests[*]}"
 WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-600}" \
   wasm-pack test --headless --chrome "${browser_tests[@]}"
 
-step "demo page end-to-end in headless Chromium"
+step "demo chat end-to-end in headless Chromium (builds the release package into www/pkg)"
 bash scripts/e2e-demo.sh
 
-step "npm package assembles and packs"
-bash scripts/build-package.sh --no-build
+step "wasm size budget"
+bash scripts/size-budget.sh
+
+step "npm package packs and works in a Vite 7 app"
+bash scripts/vite-consumer.sh

@@ -1,20 +1,182 @@
-// The page only displays what the storage worker reports; the store itself lives in worker.js, where OPFS
-// sync access handles exist.
-const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-const show = (id, value) => { document.getElementById(id).textContent = String(value); };
+// The demo chat: two local members, alice and bob, each with their own store (opened through the package's
+// main-thread client, so each lives in the package's Worker on OPFS where available). A channel is an MLS
+// group of both; sending encrypts in the sender's store and processes the ciphertext in the other's, and both
+// keep the message in their chat history. Backups export the selected member's store to a downloaded file and
+// restore it after a wipe.
+import { openStore, deleteStore, storageEstimate } from './pkg/index.js';
 
-worker.addEventListener('message', ({ data }) => {
-  if (data.type === 'ready') {
-    show('status', 'ready');
-    show('backend', data.backend);
-    show('persistent', data.persistent);
-    show('schema', `${data.schemaVersion} (latest ${data.latestSchemaVersion})`);
-    show('visits', data.visits);
-    document.body.dataset.state = 'ready';
-  } else if (data.type === 'error') {
-    const status = document.getElementById('status');
-    status.textContent = `${data.code}: ${data.message}`;
-    status.className = 'error';
-    document.body.dataset.state = 'error';
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const members = ['alice', 'bob'];
+const stores = {};
+let me = 'alice';
+let currentChannel = null;
+
+const $ = (id) => document.getElementById(id);
+const show = (id, value) => { $(id).textContent = String(value); };
+const other = () => (me === 'alice' ? 'bob' : 'alice');
+const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+
+async function openMember(member) {
+  const store = await openStore({
+    name: `demo-${member}`,
+    backend: 'auto',
+    persist: true,
+    onRoleChange: () => showStatus(),
+  });
+  if (!(await store.mlsIdentity())) await store.mlsCreateIdentity(encoder.encode(member));
+  return store;
+}
+
+async function showStatus() {
+  const store = stores[me];
+  show('backend', store.backend);
+  show('role', store.role);
+  show('persisted', store.persisted);
+  const estimate = await storageEstimate();
+  show('estimate', estimate ? `${(estimate.usage / 1e6).toFixed(2)} MB used of ${(estimate.quota / 1e9).toFixed(1)} GB` : 'unknown');
+}
+
+async function createChannel(name) {
+  const creator = stores[me];
+  const joiner = stores[other()];
+  const groupId = await creator.mlsCreateGroup();
+  const [{ keyPackage }] = await joiner.mlsGenerateKeyPackages(1);
+  const { welcome } = await creator.mlsAddMembers(groupId, [keyPackage]);
+  await creator.mlsMergePendingCommit(groupId);
+  const welcomeId = await joiner.mlsReceiveWelcome(welcome);
+  await joiner.mlsProcessWelcome(welcomeId);
+  await joiner.mlsConfirmWelcome(welcomeId);
+  const channelId = `ch-${hex(groupId)}`;
+  for (const store of [creator, joiner]) {
+    await store.chatCreateChannel({ channelId, name: encoder.encode(name), groupId, creator: encoder.encode(me) });
   }
+  return channelId;
+}
+
+async function send(text) {
+  const { channelId, groupId } = currentChannel;
+  const ciphertext = await stores[me].mlsEncrypt(groupId, encoder.encode(text));
+  const messageId = crypto.randomUUID();
+  await stores[me].chatAppendMessage(channelId, { messageId, sender: encoder.encode(me), body: encoder.encode(text) });
+  const incoming = await stores[other()].mlsProcessMessage(groupId, ciphertext);
+  if (incoming.kind !== 'application') throw new Error(`expected an application message, got ${incoming.kind}`);
+  await stores[other()].chatAppendMessage(channelId, { messageId, sender: incoming.sender, body: incoming.plaintext });
+}
+
+async function render() {
+  document.querySelectorAll('.me').forEach((node) => { node.textContent = me; });
+  const channels = await stores[me].chatListChannels();
+  if (currentChannel && !channels.some((c) => c.channelId === currentChannel.channelId)) currentChannel = null;
+  if (!currentChannel && channels.length > 0) currentChannel = channels[0];
+  const list = $('channels');
+  list.replaceChildren(...channels.map((channel) => {
+    const item = document.createElement('li');
+    const button = document.createElement('button');
+    button.textContent = `# ${decoder.decode(channel.name)}`;
+    button.dataset.channel = channel.channelId;
+    if (channel.channelId === currentChannel?.channelId) button.className = 'current';
+    button.onclick = () => { currentChannel = channel; run(render); };
+    item.append(button);
+    return item;
+  }));
+  const messages = $('messages');
+  $('message-text').disabled = !currentChannel;
+  $('send-button').disabled = !currentChannel;
+  if (!currentChannel) {
+    show('channel-title', 'No channel selected');
+    messages.replaceChildren();
+  } else {
+    show('channel-title', `# ${decoder.decode(currentChannel.name)} as ${me}`);
+    const page = await stores[me].chatPage(currentChannel.channelId, { limit: 100 });
+    messages.replaceChildren(...page.messages.reverse().map((message) => {
+      const item = document.createElement('li');
+      const sender = decoder.decode(message.sender);
+      if (sender === me) item.className = 'mine';
+      const who = document.createElement('b');
+      who.textContent = sender;
+      item.append(who, decoder.decode(message.body));
+      return item;
+    }));
+    messages.scrollTop = messages.scrollHeight;
+  }
+  await showStatus();
+}
+
+// Runs one UI action; errors are shown, never swallowed.
+async function run(action) {
+  document.body.dataset.busy = 'true';
+  try {
+    await action();
+    show('status', 'ready');
+    $('status').className = '';
+  } catch (error) {
+    show('status', `${error.code ?? 'ERROR'}: ${error.message}`);
+    $('status').className = 'error';
+  } finally {
+    delete document.body.dataset.busy;
+  }
+}
+
+function progress(label) {
+  return (done, total) => {
+    $('progress').max = total || 1;
+    $('progress').value = done;
+    show('backup-status', `${label}: ${total ? Math.round((100 * done) / total) : 100}%`);
+  };
+}
+
+$('identity-form').onchange = (event) => { me = event.target.value; currentChannel = null; run(render); };
+$('new-channel').onsubmit = (event) => {
+  event.preventDefault();
+  const name = $('channel-name').value.trim();
+  run(async () => {
+    const channelId = await createChannel(name);
+    $('channel-name').value = '';
+    currentChannel = await stores[me].chatChannel(channelId);
+    await render();
+  });
+};
+$('send').onsubmit = (event) => {
+  event.preventDefault();
+  const text = $('message-text').value;
+  run(async () => {
+    await send(text);
+    $('message-text').value = '';
+    await render();
+  });
+};
+$('export').onclick = () => run(async () => {
+  const blob = await stores[me].exportBackup({ passphrase: $('passphrase').value, onProgress: progress('export') });
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(blob);
+  link.download = `mls-web-store-${me}.backup`;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+  show('backup-status', `exported ${(blob.size / 1e3).toFixed(1)} kB`);
+});
+$('wipe').onclick = () => run(async () => {
+  await stores[me].close();
+  await deleteStore({ name: `demo-${me}` });
+  stores[me] = await openMember(me);
+  currentChannel = null;
+  show('backup-status', `wiped ${me}'s store`);
+  await render();
+});
+$('import-file').onchange = (event) => run(async () => {
+  const [file] = event.target.files;
+  if (!file) return;
+  const manifest = await stores[me].importBackup(file, { passphrase: $('passphrase').value, onProgress: progress('import') });
+  event.target.value = '';
+  currentChannel = null;
+  show('backup-status', `restored ${manifest.messages} messages in ${manifest.channels} channels`);
+  await render();
+});
+
+run(async () => {
+  for (const member of members) stores[member] = await openMember(member);
+  await render();
+  document.body.dataset.state = 'ready';
+}).then(() => {
+  if (!document.body.dataset.state) document.body.dataset.state = 'error';
 });

@@ -157,15 +157,33 @@ impl Store {
         archive: &[u8],
         key: Option<&ArchiveKey>,
     ) -> Result<ImportReport, BackupError> {
+        self.import_backup_with_progress(archive, key, &mut |_, _| {})
+            .await
+    }
+
+    /// [`Store::import_backup`], reporting `progress(step, IMPORT_STEPS)` after each step: archive verified,
+    /// schema brought up to date, store replaced and durable.
+    ///
+    /// # Errors
+    /// As [`Store::import_backup`].
+    pub async fn import_backup_with_progress(
+        &self,
+        archive: &[u8],
+        key: Option<&ArchiveKey>,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<ImportReport, BackupError> {
         let opened = open_verified(archive, key).await?;
+        progress(1, IMPORT_STEPS);
         let from_schema_version = opened.schema_version;
         migrate::migrate_to_latest(&opened.conn, MIGRATIONS, now_ms()).map_err(StoreError::from)?;
+        progress(2, IMPORT_STEPS);
         match self.key_copy() {
             None => self.connection().replace_with(&opened.conn)?,
             Some(key) => replace_encrypted(self, &opened.conn, &key).await?,
         }
         self.mls_groups().clear();
         self.sync().await?;
+        progress(IMPORT_STEPS, IMPORT_STEPS);
         Ok(ImportReport {
             manifest: opened.manifest,
             from_schema_version,
@@ -199,6 +217,9 @@ async fn replace_encrypted(
     let _ = crate::vfs::delete_database(Backend::Memory, &scratch).await;
     result
 }
+
+/// How many steps [`Store::import_backup_with_progress`] reports.
+pub const IMPORT_STEPS: u64 = 3;
 
 /// A backup opened in memory, verified, for browsing without importing.
 pub struct BackupView {
@@ -244,7 +265,7 @@ async fn open_verified(
         )));
     }
     let image = reader.read_entry(DATABASE_ENTRY)?;
-    crate::vfs::prepare(Backend::Memory)
+    crate::vfs::prepare(Backend::Memory, "")
         .await
         .map_err(StoreError::from)?;
     let conn = Connection::open_image(&image).map_err(|e| BackupError::Integrity(e.to_string()))?;

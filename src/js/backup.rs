@@ -144,21 +144,36 @@ impl JsStore {
     }
 
     /// Verifies a backup (`Blob`, `ArrayBuffer` or `Uint8Array`) completely, then replaces this store's data
-    /// with it in one step. Options: `{ passphrase?, key? }`. Resolves to the backup's manifest; on any
+    /// with it in one step. Options: `{ passphrase?, key?, onProgress?(step, steps) }` (steps: verified,
+    /// migrated, replaced). Resolves to the backup's manifest; on any
     /// failure (`WRONG_PASSPHRASE`, `ARCHIVE_CORRUPT`, `ARCHIVE_SIGNATURE_INVALID`, ...) the store is unchanged.
     #[wasm_bindgen(js_name = importBackup, unchecked_return_type = "Promise<BackupManifest>")]
     pub fn import_backup(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Blob | ArrayBuffer | Uint8Array")] data: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "BackupKeyOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "ImportBackupOptions")] options: JsValue,
     ) -> Promise {
         let key = archive_key(&options);
+        let progress = field(&options, "onProgress").map(|f| f.dyn_into::<Function>().ok());
         let store = self.current();
         future_to_promise(async move {
             let store = store?;
             let key = key?;
+            let progress = progress?;
             let archive = input_bytes(data).await?;
-            let report = store.import_backup(&archive, key.as_ref()).await?;
+            let mut report = |done: u64, total: u64| {
+                if let Some(callback) = &progress {
+                    // A throwing progress callback must not stop the import.
+                    let _ = callback.call2(
+                        &JsValue::NULL,
+                        &(done as f64).into(),
+                        &(total as f64).into(),
+                    );
+                }
+            };
+            let report = store
+                .import_backup_with_progress(&archive, key.as_ref(), &mut report)
+                .await?;
             Ok(manifest_object(&report.manifest, report.from_schema_version, report.signer).into())
         })
     }

@@ -44,5 +44,6 @@ export interface BackupKeyOptions { passphrase?: string; key?: Uint8Array; }
 export interface ExportBackupOptions extends BackupKeyOptions {
   signingKey?: Uint8Array; splitThreshold?: number; onProgress?: (done: number, total: number) => void;
 }
+export interface ImportBackupOptions extends BackupKeyOptions { onProgress?: (step: number, steps: number) => void; }
 export interface MlsWebStoreError extends Error { name: "MlsWebStoreError"; code: string; }
 "#;

@@ -67,6 +67,10 @@ impl OpenRegistration {
 impl Drop for OpenRegistration {
     fn drop(&mut self) {
         OPEN_STORES.with(|open| open.borrow_mut().remove(&self.key));
+        // A store dropped without close() (an error while opening, a JS object collected) must not keep
+        // other tabs out. The connection is a field declared before this one, so it is closed by now.
+        // `Store::close` releases first and reports failures; here there is no one to report to.
+        let _ = vfs::release(self.key.0, &self.key.1);
     }
 }
 
@@ -154,14 +158,14 @@ impl Store {
         let backend = resolve(choice, capabilities())?;
         let registration = OpenRegistration::acquire(backend, name)?;
         let config = config.for_backend(backend);
-        let vfs_name = vfs::prepare(backend).await?;
+        let vfs_name = vfs::prepare(backend, name).await?;
         let file_name = vfs::file_name(name);
         let idb = match backend {
             Backend::IndexedDb => Some(vfs::idb::open_file(name, &file_name).await?),
             _ => None,
         };
         // Every store goes through the cipher shim, keyed or not, so a store can be encrypted later (rekey).
-        let conn = Connection::open(&file_name, &cipher_vfs(vfs_name))?;
+        let conn = Connection::open(&file_name, &cipher_vfs(&vfs_name))?;
         if let Some(key) = key {
             conn.key(key.bytes())?;
         }
@@ -298,9 +302,12 @@ impl Store {
             conn,
             idb,
             _registration,
+            name,
+            backend,
             ..
         } = self;
         conn.close()?;
+        vfs::release(backend, &name)?;
         drop(_registration);
         if let Some(idb) = idb {
             let unwritten = idb.has_unflushed_changes();

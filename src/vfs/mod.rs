@@ -64,11 +64,20 @@ pub(crate) fn memory_vfs_name() -> &'static str {
 }
 
 /// Makes the backend's VFS ready and returns its SQLite name.
-pub(crate) async fn prepare(backend: Backend) -> Result<&'static str, VfsError> {
+pub(crate) async fn prepare(backend: Backend, store: &str) -> Result<String, VfsError> {
     match backend {
-        Backend::Opfs => opfs::prepare().await,
-        Backend::IndexedDb => Ok(idb::VFS_NAME),
-        Backend::Memory => Ok(memory::VFS_NAME),
+        Backend::Opfs => opfs::prepare(store).await,
+        Backend::IndexedDb => Ok(idb::VFS_NAME.to_owned()),
+        Backend::Memory => Ok(memory::VFS_NAME.to_owned()),
+    }
+}
+
+/// Lets go of what the backend holds for a closed store: on OPFS, its access handles (so another tab can
+/// open it).
+pub(crate) fn release(backend: Backend, store: &str) -> Result<(), VfsError> {
+    match backend {
+        Backend::Opfs => opfs::release(store),
+        Backend::IndexedDb | Backend::Memory => Ok(()),
     }
 }
 
@@ -80,7 +89,7 @@ pub async fn export_database(backend: Backend, name: &str) -> Result<Vec<u8>, Vf
     let file = file_name(name);
     crate::store::ensure_closed(backend, name)?;
     match backend {
-        Backend::Opfs => opfs::export(&file).await,
+        Backend::Opfs => opfs::export(name, &file).await,
         Backend::IndexedDb => idb::export(name).await?.ok_or(VfsError::NotFound {
             backend,
             name: file,
@@ -99,7 +108,7 @@ pub async fn import_database(backend: Backend, name: &str, bytes: &[u8]) -> Resu
     let file = file_name(name);
     crate::store::ensure_closed(backend, name)?;
     match backend {
-        Backend::Opfs => opfs::import(&file, bytes).await,
+        Backend::Opfs => opfs::import(name, &file, bytes).await,
         Backend::IndexedDb => idb::import(name, bytes).await,
         Backend::Memory => memory::import(&file, bytes),
     }
@@ -113,7 +122,7 @@ pub async fn delete_database(backend: Backend, name: &str) -> Result<bool, VfsEr
     let file = file_name(name);
     crate::store::ensure_closed(backend, name)?;
     match backend {
-        Backend::Opfs => opfs::remove(&file).await,
+        Backend::Opfs => opfs::remove(name, &file).await,
         Backend::IndexedDb => idb::remove(name).await,
         Backend::Memory => memory::remove(&file),
     }

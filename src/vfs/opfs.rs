@@ -1,6 +1,9 @@
-//! The OPFS backend: one sahpool VFS (a pool of pre-opened sync access handles) shared by every store of this
-//! worker. Installing the pool takes the handles, which locks the directory against other tabs' workers until
-//! [`release_opfs_pool`] pauses it.
+//! The OPFS backend: one sahpool VFS (a pool of pre-opened sync access handles) per store, in its own OPFS
+//! directory. Opening a store takes its pool's handles, which locks that store (and only that store) against
+//! other tabs' workers until it is closed: closing a store releases its pool, so another tab can take it over.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
 
 use sqlite_wasm_rs::vfs::transfer::DbTransfer;
 use sqlite_wasm_rs::vfs::VfsFilesManager;
@@ -10,13 +13,19 @@ use sqlite_wasm_vfs::sahpool::{install, OpfsSAHError, OpfsSAHPoolCfgBuilder, Opf
 use super::VfsError;
 use crate::backend::Backend;
 
-pub(crate) const VFS_NAME: &str = "mls-web-store-opfs";
-const DIRECTORY: &str = ".mls-web-store/sahpool";
 /// Slots a store needs: its database file, its write-ahead log, and a rollback journal (used while a store
-/// created in rollback mode switches to WAL).
+/// created in rollback mode switches to WAL, and while it is rekeyed).
 const SLOTS_PER_STORE: usize = 3;
-/// Spare slots kept free so a new store opens without growing the pool first.
-const SPARE_SLOTS: usize = 4;
+
+thread_local! {
+    /// The pools this worker installed, by store name.
+    static POOLS: RefCell<HashMap<String, OpfsSAHPoolUtil>> = RefCell::new(HashMap::new());
+}
+
+/// The SQLite name of store `store`'s VFS.
+fn vfs_name(store: &str) -> String {
+    format!("mls-web-store-opfs-{store}")
+}
 
 fn opfs_error(operation: &'static str, error: &OpfsSAHError) -> VfsError {
     let message = error.to_string();
@@ -31,11 +40,12 @@ fn opfs_error(operation: &'static str, error: &OpfsSAHError) -> VfsError {
     }
 }
 
-async fn pool() -> Result<OpfsSAHPoolUtil, VfsError> {
+/// Installs (or resumes) store `store`'s pool, taking its access handles.
+async fn pool(store: &str) -> Result<OpfsSAHPoolUtil, VfsError> {
     let config = OpfsSAHPoolCfgBuilder::new()
-        .vfs_name(VFS_NAME)
-        .directory(DIRECTORY)
-        .initial_capacity(SLOTS_PER_STORE + SPARE_SLOTS)
+        .vfs_name(&vfs_name(store))
+        .directory(&format!(".mls-web-store/opfs/{store}"))
+        .initial_capacity(SLOTS_PER_STORE)
         .build();
     let util = install::<WasmOsCallback>(&config, false)
         .await
@@ -43,30 +53,46 @@ async fn pool() -> Result<OpfsSAHPoolUtil, VfsError> {
     if util.is_paused() {
         util.resume().await.map_err(|e| opfs_error("resume", &e))?;
     }
+    POOLS.with(|pools| pools.borrow_mut().insert(store.to_owned(), util.clone()));
     Ok(util)
 }
 
-pub(super) async fn prepare() -> Result<&'static str, VfsError> {
-    let util = pool().await?;
-    let files = util.len().map_err(|e| opfs_error("count files", &e))?;
-    util.ensure_capacity(files + SLOTS_PER_STORE + SPARE_SLOTS)
+pub(super) async fn prepare(store: &str) -> Result<String, VfsError> {
+    let util = pool(store).await?;
+    util.ensure_capacity(SLOTS_PER_STORE)
         .await
         .map_err(|e| opfs_error("grow pool", &e))?;
-    Ok(VFS_NAME)
+    Ok(vfs_name(store))
 }
 
-/// Releases this worker's OPFS access handles so another worker (another tab) can open the stores.
-/// Every OPFS store of this worker must be closed first. Opening a store afterwards takes them again.
+/// Lets go of store `store`'s access handles (the store is closed), so another tab's worker can open it.
+pub(crate) fn release(store: &str) -> Result<(), VfsError> {
+    let util = POOLS.with(|pools| pools.borrow().get(store).cloned());
+    match util {
+        Some(util) if !util.is_paused() => util.pause().map_err(|e| opfs_error("release", &e)),
+        _ => Ok(()),
+    }
+}
+
+/// Releases every OPFS access handle this worker holds so other workers (other tabs) can open the stores.
+/// Closing a store already releases its own; this is for stores whose files were touched without opening
+/// them (export, import, delete).
 ///
 /// # Errors
 /// A store is still open, or the browser refuses.
 pub async fn release_opfs_pool() -> Result<(), VfsError> {
-    let util = pool().await?;
-    util.pause().map_err(|e| opfs_error("release", &e))
+    let pools: Vec<OpfsSAHPoolUtil> =
+        POOLS.with(|pools| pools.borrow().values().cloned().collect());
+    for util in pools {
+        if !util.is_paused() {
+            util.pause().map_err(|e| opfs_error("release", &e))?;
+        }
+    }
+    Ok(())
 }
 
-pub(super) async fn export(file: &str) -> Result<Vec<u8>, VfsError> {
-    let util = pool().await?;
+pub(super) async fn export(store: &str, file: &str) -> Result<Vec<u8>, VfsError> {
+    let util = pool(store).await?;
     if !util.contains(file).map_err(|e| opfs_error("look up", &e))? {
         return Err(VfsError::NotFound {
             backend: Backend::Opfs,
@@ -76,8 +102,8 @@ pub(super) async fn export(file: &str) -> Result<Vec<u8>, VfsError> {
     util.export_db(file).map_err(|e| opfs_error("export", &e))
 }
 
-pub(super) async fn import(file: &str, bytes: &[u8]) -> Result<(), VfsError> {
-    let util = pool().await?;
+pub(super) async fn import(store: &str, file: &str, bytes: &[u8]) -> Result<(), VfsError> {
+    let util = pool(store).await?;
     // The journal and WAL belong to the file being replaced; an import refuses to run beside them.
     for sidecar in super::sidecar_names(file) {
         util.remove(&sidecar)
@@ -88,8 +114,8 @@ pub(super) async fn import(file: &str, bytes: &[u8]) -> Result<(), VfsError> {
         .map_err(|e| opfs_error("import", &e))
 }
 
-pub(super) async fn remove(file: &str) -> Result<bool, VfsError> {
-    let util = pool().await?;
+pub(super) async fn remove(store: &str, file: &str) -> Result<bool, VfsError> {
+    let util = pool(store).await?;
     for sidecar in super::sidecar_names(file) {
         util.remove(&sidecar)
             .map_err(|e| opfs_error("remove", &e))?;

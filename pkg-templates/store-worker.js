@@ -1,0 +1,387 @@
+// The package's own dedicated Worker: it loads the wasm, and either OWNS a store (holds its Web Lock and its
+// database) or RELAYS calls to the tab that owns it. Exactly one worker per origin owns a store at a time
+// (the lock `mls-web-store:<backend>:<name>`); the others forward their calls over a BroadcastChannel of the
+// same name and queue for the lock, so when the owner's tab closes, crashes or reloads, the next in line opens
+// the database and announces itself. A call whose owner vanished before answering fails with
+// OWNER_CHANGED (it may or may not have been applied: retry idempotent writes with the same ids).
+//
+// Protocol with the client (index.js), all `postMessage`:
+//   in:  { op: 'open', name, backend, key } | { op: 'call', id, method, args } | { op: 'module', id, fn, args }
+//        { op: 'handle', id, handle, method, args } | { op: 'close' } | { op: 'delete', id, name, backend }
+//   out: { op: 'opened', info } | { op: 'open-failed', error } | { op: 'done', id, value } |
+//        { op: 'failed', id, error } | { op: 'progress', id, index, args } | { op: 'role', role } | { op: 'closed' }
+import init, * as wasm from './mls_web_store.js';
+
+const wasmReady = init();
+const workerId = crypto.randomUUID();
+// How long a reopening owner keeps retrying while the previous owner's OPFS handles are still being let go
+// (Chrome releases them a moment after a worker dies or a tab reloads).
+const OPFS_RETRY_MS = 20_000;
+
+const state = {
+  name: null,
+  backend: null,
+  key: null,
+  channel: null,
+  role: 'starting', // 'owner' | 'relay' | 'closing' | 'closed'
+  store: null,
+  ownerId: null,
+  releaseLock: null,
+  abortLockWait: null,
+  openAnswered: false,
+  relayed: new Map(), // request id -> { clientId, ownerId }
+  queued: [], // relay requests waiting for an owner
+  inFlight: new Set(),
+};
+const handles = new Map();
+let nextHandle = 1;
+
+const errorOf = (code, message) => ({ name: 'MlsWebStoreError', code, message });
+function serializeError(error) {
+  if (error && typeof error === 'object' && typeof error.code === 'string') {
+    return errorOf(error.code, String(error.message));
+  }
+  return errorOf('UNEXPECTED', String(error?.message ?? error));
+}
+
+// ArrayBuffers of Uint8Arrays in a result move to the client instead of being copied.
+function transferables(value, out = [], depth = 0) {
+  if (value instanceof Uint8Array) {
+    if (!out.includes(value.buffer)) out.push(value.buffer);
+  } else if (Array.isArray(value) && depth < 4) {
+    for (const item of value) transferables(item, out, depth + 1);
+  } else if (value && typeof value === 'object' && !(value instanceof Blob) && depth < 4) {
+    for (const item of Object.values(value)) transferables(item, out, depth + 1);
+  }
+  return out;
+}
+
+// The relay's own info request (made while opening) is answered to itself, not to the client.
+const pendingInfo = new Map();
+function reply(message, transfer = []) {
+  const pending = message.id === undefined ? undefined : pendingInfo.get(message.id);
+  if (!pending) {
+    postMessage(message, transfer);
+    return;
+  }
+  if (message.op === 'progress') return;
+  pendingInfo.delete(message.id);
+  if (message.op === 'done') pending.resolve(message.value);
+  else if (message.error.code !== 'OWNER_CHANGED') pending.reject(message.error);
+  else if (state.role === 'owner') pending.resolve(storeInfo());
+  else {
+    // The owner went away while we asked: ask the next one.
+    pendingInfo.set(message.id, pending);
+    relay({ id: message.id, method: '__info', args: [] });
+  }
+}
+
+let roleKnown;
+const roleKnownPromise = new Promise((resolve) => { roleKnown = resolve; });
+
+// Callback markers ({ __mlsWebStoreCallback: n }) in arguments become functions that report progress.
+function reviveCallbacks(args, emit) {
+  return args.map((arg) => {
+    if (!arg || typeof arg !== 'object' || arg instanceof Uint8Array || arg instanceof Blob) return arg;
+    const copy = Array.isArray(arg) ? [...arg] : { ...arg };
+    for (const [field, value] of Object.entries(copy)) {
+      if (value && typeof value === 'object' && typeof value.__mlsWebStoreCallback === 'number') {
+        copy[field] = (...values) => emit(value.__mlsWebStoreCallback, values);
+      }
+    }
+    return copy;
+  });
+}
+
+function resolveBackend(backend) {
+  if (backend !== 'auto') return backend;
+  return typeof FileSystemSyncAccessHandle === 'function' && navigator.storage?.getDirectory
+    ? 'opfs'
+    : 'indexeddb';
+}
+
+async function openWithRetry() {
+  const started = Date.now();
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await wasm.openStore(state.name, state.backend, state.key ? { key: state.key } : undefined);
+    } catch (error) {
+      if (error?.code !== 'OPFS_IN_USE' || Date.now() - started > OPFS_RETRY_MS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 500)));
+    }
+  }
+}
+
+function storeInfo() {
+  const store = state.store;
+  return {
+    name: store.name,
+    backend: store.backend,
+    persistent: store.persistent,
+    encrypted: store.encrypted,
+    schemaVersion: store.schemaVersion(),
+  };
+}
+
+// Runs a Store method on the owned database.
+async function execute(method, args, emit) {
+  if (method === '__info') return storeInfo();
+  const fn = typeof method === 'string' && !method.startsWith('_') && method !== 'close' && method !== 'free'
+    && method !== 'constructor' ? wasm.Store.prototype[method] : undefined;
+  if (typeof fn !== 'function') throw errorOf('INVALID_ARGUMENT', `the store has no method ${String(method)}`);
+  return fn.apply(state.store, reviveCallbacks(args, emit));
+}
+
+async function runOwned(method, args, emit) {
+  const task = execute(method, args, emit);
+  state.inFlight.add(task);
+  try {
+    return await task;
+  } finally {
+    state.inFlight.delete(task);
+  }
+}
+
+function setRole(role) {
+  state.role = role;
+  if (role === 'owner' || role === 'relay') roleKnown();
+  reply({ op: 'role', role });
+}
+
+// --- ownership ---------------------------------------------------------------------------------------------
+
+function announceOwner() {
+  state.channel.postMessage({ kind: 'owner', ownerId: workerId });
+}
+
+function becomeOwner(store) {
+  state.store = store;
+  state.ownerId = workerId;
+  // Calls relayed to the previous owner got no answer and never will.
+  for (const [id, request] of state.relayed) {
+    reply({ op: 'failed', id, error: errorOf('OWNER_CHANGED', 'the tab that owned the store went away before answering; the call may or may not have been applied') });
+    state.relayed.delete(id);
+  }
+  setRole('owner');
+  announceOwner();
+  for (const request of state.queued.splice(0)) runLocal(request);
+}
+
+function requestOwnership() {
+  const abort = new AbortController();
+  state.abortLockWait = abort;
+  navigator.locks.request(`mls-web-store:${state.backend}:${state.name}`, { signal: abort.signal }, async () => {
+    if (state.role === 'closing' || state.role === 'closed') return;
+    let store;
+    try {
+      store = await openWithRetry();
+    } catch (error) {
+      if (!state.openAnswered) {
+        state.openAnswered = true;
+        reply({ op: 'open-failed', error: serializeError(error) });
+      }
+      roleKnown();
+      return; // lets the lock go: another tab may be able to open it
+    }
+    becomeOwner(store);
+    if (!state.openAnswered) {
+      state.openAnswered = true;
+      reply({ op: 'opened', info: { ...storeInfo(), role: 'owner' } });
+    }
+    await new Promise((resolve) => { state.releaseLock = resolve; });
+  }).catch((error) => {
+    if (error?.name === 'AbortError') return;
+    if (!state.openAnswered) {
+      state.openAnswered = true;
+      reply({ op: 'open-failed', error: serializeError(error) });
+    }
+  });
+}
+
+function onChannelMessage({ data }) {
+  if (!data || typeof data !== 'object') return;
+  if (data.kind === 'hello' && state.role === 'owner') {
+    announceOwner();
+  } else if (data.kind === 'owner' && data.ownerId !== workerId) {
+    const previous = state.ownerId;
+    state.ownerId = data.ownerId;
+    if (previous && previous !== data.ownerId) {
+      for (const [id, request] of state.relayed) {
+        if (request.ownerId === previous) {
+          reply({ op: 'failed', id, error: errorOf('OWNER_CHANGED', 'the tab that owned the store went away before answering; the call may or may not have been applied') });
+          state.relayed.delete(id);
+        }
+      }
+    }
+    if (state.role === 'starting') setRole('relay');
+    for (const request of state.queued.splice(0)) relay(request);
+  } else if (data.kind === 'request' && data.ownerId === workerId && state.role === 'owner') {
+    const emit = (index, args) => state.channel.postMessage({ kind: 'progress', to: data.from, id: data.id, index, args });
+    runOwned(data.method, data.args, emit).then(
+      (value) => state.channel.postMessage({ kind: 'response', to: data.from, id: data.id, ok: true, value }),
+      (error) => state.channel.postMessage({ kind: 'response', to: data.from, id: data.id, ok: false, error: serializeError(error) }),
+    );
+  } else if (data.kind === 'response' && data.to === workerId) {
+    if (!state.relayed.delete(data.id)) return;
+    if (data.ok) reply({ op: 'done', id: data.id, value: data.value }, transferables(data.value));
+    else reply({ op: 'failed', id: data.id, error: data.error });
+  } else if (data.kind === 'progress' && data.to === workerId) {
+    reply({ op: 'progress', id: data.id, index: data.index, args: data.args });
+  }
+}
+
+function relay(request) {
+  if (!state.ownerId || state.ownerId === workerId) {
+    state.queued.push(request);
+    return;
+  }
+  state.relayed.set(request.id, { ownerId: state.ownerId });
+  state.channel.postMessage({ kind: 'request', from: workerId, ownerId: state.ownerId, id: request.id, method: request.method, args: request.args });
+}
+
+function runLocal({ id, method, args }) {
+  const emit = (index, values) => reply({ op: 'progress', id, index, args: values });
+  runOwned(method, args, emit).then(
+    (value) => reply({ op: 'done', id, value }, transferables(value)),
+    (error) => reply({ op: 'failed', id, error: serializeError(error) }),
+  );
+}
+
+// --- messages from the client ------------------------------------------------------------------------------
+
+async function open({ name, backend, key }) {
+  await wasmReady;
+  state.name = name;
+  state.key = key ?? null;
+  state.backend = resolveBackend(backend ?? 'auto');
+  if (state.backend === 'memory') {
+    // Ephemeral and private to this worker: nothing to share, nothing to lock.
+    becomeOwnerAlone(await openWithRetry());
+    return;
+  }
+  if (!navigator.locks || typeof BroadcastChannel !== 'function') {
+    throw errorOf('LOCKS_UNAVAILABLE', 'this browser has no Web Locks or BroadcastChannel: the store cannot be shared safely between tabs');
+  }
+  state.channel = new BroadcastChannel(`mls-web-store:${state.backend}:${state.name}`);
+  state.channel.onmessage = onChannelMessage;
+  requestOwnership();
+  state.channel.postMessage({ kind: 'hello', from: workerId });
+  // A relay's open completes once the owner answered who it is and what it has open.
+  await roleKnownPromise;
+  if (state.role === 'relay' && !state.openAnswered) {
+    const info = await new Promise((resolve, reject) => {
+      const id = `open-${workerId}`;
+      pendingInfo.set(id, { resolve, reject });
+      relay({ id, method: '__info', args: [] });
+    });
+    if (!state.openAnswered) {
+      state.openAnswered = true;
+      reply({ op: 'opened', info: { ...info, role: state.role } });
+    }
+  }
+}
+
+function becomeOwnerAlone(store) {
+  state.store = store;
+  state.ownerId = workerId;
+  setRole('owner');
+  state.openAnswered = true;
+  reply({ op: 'opened', info: { ...storeInfo(), role: 'owner' } });
+}
+
+async function close() {
+  const wasOwner = state.role === 'owner';
+  setRole('closing');
+  state.abortLockWait?.abort();
+  if (wasOwner && state.store) {
+    await Promise.allSettled([...state.inFlight]);
+    try {
+      await state.store.close();
+      if (state.backend === 'opfs') await wasm.releaseOpfs();
+    } finally {
+      state.releaseLock?.();
+    }
+  }
+  state.channel?.close();
+  setRole('closed');
+}
+
+async function deleteStore({ name, backend }) {
+  await wasmReady;
+  const resolved = resolveBackend(backend ?? 'auto');
+  if (resolved === 'memory') return wasm.deleteStore(name, resolved);
+  return navigator.locks.request(`mls-web-store:${resolved}:${name}`, { ifAvailable: true }, async (lock) => {
+    if (!lock) throw errorOf('STORE_IN_USE', `store ${name} is open in this or another tab: close it first`);
+    try {
+      return await wasm.deleteStore(name, resolved);
+    } finally {
+      if (resolved === 'opfs') await wasm.releaseOpfs();
+    }
+  });
+}
+
+async function callModule(fn, args) {
+  await wasmReady;
+  if (fn === 'openBackup' || fn === 'latestSchemaVersion') {
+    const value = await wasm[fn](...args);
+    if (value instanceof wasm.Backup) {
+      const handle = nextHandle++;
+      handles.set(handle, value);
+      return { __mlsWebStoreHandle: handle, manifest: value.manifest };
+    }
+    return value;
+  }
+  throw errorOf('INVALID_ARGUMENT', `unknown function ${String(fn)}`);
+}
+
+async function callHandle(handle, method, args) {
+  const object = handles.get(handle);
+  if (!object) throw errorOf('STORE_CLOSED', 'this backup was closed');
+  if (method === 'close') {
+    handles.delete(handle);
+    object.free();
+    return undefined;
+  }
+  const fn = typeof method === 'string' && !method.startsWith('_') && method !== 'free' ? Object.getPrototypeOf(object)[method] : undefined;
+  if (typeof fn !== 'function') throw errorOf('INVALID_ARGUMENT', `a backup has no method ${String(method)}`);
+  return fn.apply(object, args);
+}
+
+function answer(id, work) {
+  work.then(
+    (value) => reply({ op: 'done', id, value }, transferables(value)),
+    (error) => reply({ op: 'failed', id, error: serializeError(error) }),
+  );
+}
+
+self.onmessage = ({ data }) => {
+  switch (data?.op) {
+    case 'open':
+      open(data).catch((error) => {
+        if (!state.openAnswered) {
+          state.openAnswered = true;
+          reply({ op: 'open-failed', error: serializeError(error) });
+        }
+      });
+      break;
+    case 'call':
+      if (state.role === 'owner') runLocal(data);
+      else if (state.role === 'closing' || state.role === 'closed') reply({ op: 'failed', id: data.id, error: errorOf('STORE_CLOSED', 'the store was closed') });
+      else relay(data);
+      break;
+    case 'module':
+      answer(data.id, callModule(data.fn, data.args));
+      break;
+    case 'handle':
+      answer(data.id, callHandle(data.handle, data.method, data.args));
+      break;
+    case 'delete':
+      answer(data.id, deleteStore(data));
+      break;
+    case 'close':
+      close().then(() => reply({ op: 'closed' }), (error) => reply({ op: 'closed', error: serializeError(error) }));
+      break;
+    default:
+      break;
+  }
+};

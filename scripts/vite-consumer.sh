@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The consumer check: packs the npm package (from www/pkg, built before), installs the tarball into a
+# minimal Vite 7 app (tests/vite-consumer) from its local path, builds the app with Vite, serves the build
+# on loopback and loads it in headless Chromium (tests/e2e/vite-consumer.mjs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tarball=$(bash scripts/build-package.sh --no-build | sed -n 's/^npm package: \(target\/npm\/[^ ]*\.tgz\).*/\1/p')
+[ -n "$tarball" ] || { echo "build-package.sh printed no tarball" >&2; exit 1; }
+cd tests/vite-consumer
+# `npm ci` refuses this lock file (npm 11 leaves other platforms' optional rollup builds out of it);
+# `npm install` installs exactly what it pins.
+npm install --no-audit --no-fund --silent
+npm install --no-save --package-lock=false --no-audit --no-fund --silent "../../$tarball"
+npx --no-install vite build --logLevel warn
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python3 -m http.server "$port" --bind 127.0.0.1 --directory dist >/dev/null 2>&1 &
+server=$!
+trap 'kill "$server" 2>/dev/null || true' EXIT
+for _ in $(seq 50); do
+  python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/')" 2>/dev/null && break
+  sleep 0.1
+done
+cd ../..
+node tests/e2e/vite-consumer.mjs "http://127.0.0.1:$port/"

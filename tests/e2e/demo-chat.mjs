@@ -1,0 +1,120 @@
+// End-to-end check of the demo chat in Debian's Chromium, through the npm package's main-thread client:
+// create a channel (an MLS group of alice and bob), talk both ways, reload and see the history, export
+// alice's store to a downloaded backup, wipe it, restore it, and keep talking over the restored MLS state.
+// Screenshots of every step go to target/e2e-artifacts/.
+// Usage: node tests/e2e/demo-chat.mjs http://127.0.0.1:PORT/
+import { chromium } from 'playwright-core';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const url = process.argv[2];
+const artifacts = process.env.E2E_ARTIFACTS ?? 'target/e2e-artifacts';
+mkdirSync(artifacts, { recursive: true });
+const profile = mkdtempSync(join(tmpdir(), 'mls-web-store-e2e-'));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  acceptDownloads: true,
+  viewport: { width: 1280, height: 800 },
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+});
+
+let passed = 0;
+let failed = 0;
+function check(name, ok, detail) {
+  if (ok) passed += 1; else failed += 1;
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${ok ? '' : `: ${detail}`}`);
+}
+
+const page = context.pages()[0] ?? await context.newPage();
+page.on('pageerror', (error) => check('no page error', false, error.message));
+let shot = 0;
+const screenshot = (name) => page.screenshot({ path: join(artifacts, `${String(++shot).padStart(2, '0')}-${name}.png`) });
+const settle = async () => {
+  await page.waitForFunction(() => !document.body.dataset.busy, null, { timeout: 120_000 });
+  const status = await page.textContent('#status');
+  if (status !== 'ready') throw new Error(`the page reports: ${status}`);
+};
+const loaded = async () => {
+  await page.waitForSelector('body[data-state]', { timeout: 120_000 });
+  check('page ready', (await page.getAttribute('body', 'data-state')) === 'ready', await page.textContent('#status'));
+  await settle();
+};
+const as = async (member) => {
+  await page.check(`input[name=me][value=${member}]`);
+  await settle();
+};
+const send = async (text) => {
+  await page.fill('#message-text', text);
+  await page.click('#send-button');
+  await settle();
+};
+const messages = () => page.$$eval('#messages li', (items) => items.map((item) => item.textContent));
+
+try {
+  await page.goto(url);
+  await loaded();
+  check('backend shown', ['opfs', 'indexeddb'].includes(await page.textContent('#backend')), await page.textContent('#backend'));
+  check('storage estimate shown', /MB used of/.test(await page.textContent('#estimate')), await page.textContent('#estimate'));
+  check('this tab owns the stores', (await page.textContent('#role')) === 'owner', await page.textContent('#role'));
+
+  await page.fill('#channel-name', 'general');
+  await page.click('#new-channel button');
+  await settle();
+  check('channel created', (await page.textContent('#channels')).includes('# general'), await page.textContent('#channels'));
+  await send('hello bob');
+  await as('bob');
+  check('bob sees alice\'s message (processed from MLS ciphertext)', (await messages()).join('|') === 'alicehello bob', (await messages()).join('|'));
+  await send('hi alice');
+  await as('alice');
+  const before = (await messages()).join('|');
+  check('alice sees both messages', before === 'alicehello bob|bobhi alice', before);
+  await screenshot('conversation');
+
+  await page.reload();
+  await loaded();
+  check('history survives a reload', (await messages()).join('|') === before, (await messages()).join('|'));
+  await screenshot('after-reload');
+
+  const downloading = page.waitForEvent('download');
+  await page.click('#export');
+  const download = await downloading;
+  await settle();
+  const backupPath = join(artifacts, download.suggestedFilename());
+  await download.saveAs(backupPath);
+  check('backup downloaded', statSync(backupPath).size > 1000, `${statSync(backupPath).size} bytes`);
+  check('export progress reached 100%', (await page.getAttribute('#progress', 'value')) === (await page.getAttribute('#progress', 'max')), await page.textContent('#backup-status'));
+  await screenshot('exported');
+
+  await page.click('#wipe');
+  await settle();
+  check('wiped store has no channels', (await page.$$('#channels li')).length === 0, await page.textContent('#channels'));
+  check('wiped store shows no messages', (await messages()).length === 0, (await messages()).join('|'));
+  await screenshot('wiped');
+
+  await page.setInputFiles('#import-file', backupPath);
+  await settle();
+  check('import reports what it restored', /restored 2 messages in 1 channels/.test(await page.textContent('#backup-status')), await page.textContent('#backup-status'));
+  check('import progress reached the last step', (await page.getAttribute('#progress', 'value')) === (await page.getAttribute('#progress', 'max')), await page.getAttribute('#progress', 'value'));
+  check('restored history', (await messages()).join('|') === before, (await messages()).join('|'));
+  await send('back from the backup');
+  await as('bob');
+  const bobView = (await messages()).join('|');
+  check('restored MLS state still talks to bob', bobView.endsWith('aliceback from the backup'), bobView);
+  await screenshot('restored');
+
+  await page.reload();
+  await loaded();
+  await as('bob');
+  check('after another reload bob has all three', (await messages()).length === 3, (await messages()).join('|'));
+} catch (error) {
+  check('demo flow', false, error.stack ?? String(error));
+  await screenshot('failure').catch(() => {});
+} finally {
+  await context.close();
+  rmSync(profile, { recursive: true, force: true });
+}
+console.log(`demo e2e: ${passed} passed, ${failed} failed (screenshots in ${artifacts})`);
+process.exit(failed === 0 ? 0 : 1);
