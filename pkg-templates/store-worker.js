@@ -132,11 +132,36 @@ async function execute(method, args, emit) {
   return fn.apply(state.store, reviveCallbacks(args, emit));
 }
 
+// An IndexedDB store whose write failed (quota, a browser error) holds changes in memory that IndexedDB
+// never got, and refuses further calls (STORE_NOT_DURABLE). The failed call reports its error; then the owner
+// reopens the store from IndexedDB, i.e. from the last acknowledged state, and carries on.
+const REOPEN_AFTER = new Set(['QUOTA_EXCEEDED', 'INDEXEDDB_ERROR', 'STORE_NOT_DURABLE']);
+let reopening = null;
+
+async function reopen() {
+  await Promise.allSettled([...state.inFlight]);
+  const broken = state.store;
+  try {
+    await broken.close();
+  } catch {
+    // Closing reports the unwritten changes again; they are the ones being dropped.
+  }
+  state.store = await openWithRetry();
+}
+
 async function runOwned(method, args, emit) {
+  if (reopening) await reopening;
   const task = execute(method, args, emit);
   state.inFlight.add(task);
   try {
     return await task;
+  } catch (error) {
+    if (state.backend === 'indexeddb' && REOPEN_AFTER.has(error?.code) && !reopening) {
+      state.inFlight.delete(task);
+      reopening = reopen().finally(() => { reopening = null; });
+      await reopening.catch(() => {});
+    }
+    throw error;
   } finally {
     state.inFlight.delete(task);
   }

@@ -43,3 +43,6 @@ bash scripts/size-budget.sh
 
 step "npm package packs and works in a Vite 7 app"
 bash scripts/vite-consumer.sh
+
+step "crashes, reloads, two tabs, owner takeover, quota (OPFS and IndexedDB)"
+bash scripts/e2e-crash.sh

@@ -235,6 +235,14 @@ impl JsStore {
         self.spawn(move |store| async move { Ok(store.kv_delete(&namespace, &key).await?.into()) })
     }
 
+    /// Test hook, not part of the API: while `on`, this context's IndexedDB writes fail as a full origin's
+    /// would (QuotaExceededError).
+    #[doc(hidden)]
+    #[wasm_bindgen(js_name = debugSimulateStorageFull, skip_typescript)]
+    pub fn debug_simulate_storage_full(&self, on: bool) {
+        crate::vfs::idb::simulate_storage_full_for_tests(on);
+    }
+
     /// Closes the store. Calls made before `close()` still complete; calls made after reject with
     /// `STORE_CLOSED`. Resolves when the database is closed; closing twice is harmless.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]

@@ -156,6 +156,12 @@ impl IdbFile {
     }
 }
 
+/// Test hook: IndexedDB writes of this context fail with `QuotaExceededError` while `on`.
+#[doc(hidden)]
+pub fn simulate_storage_full_for_tests(on: bool) {
+    pages::simulate_storage_full(on);
+}
+
 impl Drop for IdbFile {
     /// Also runs when opening the store failed after the pages were loaded: an IndexedDB connection left
     /// open would block deleting or upgrading the database until garbage collection.

@@ -183,8 +183,26 @@ fn corrupt(message: &str) -> VfsError {
     }
 }
 
+thread_local! {
+    /// Test hook: makes every write fail as a full origin would (Chromium does not apply an overridden
+    /// quota to IndexedDB writes, so the quota test cannot fill one for real).
+    static SIMULATE_STORAGE_FULL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Turns the simulated full storage of this context on or off (see [`SIMULATE_STORAGE_FULL`]).
+pub(crate) fn simulate_storage_full(on: bool) {
+    SIMULATE_STORAGE_FULL.with(|flag| flag.set(on));
+}
+
 /// Writes `changes` in one readwrite transaction with strict durability; returns once it completed.
 pub(crate) async fn write(db: &Database, changes: &Changes) -> Result<(), VfsError> {
+    if SIMULATE_STORAGE_FULL.with(std::cell::Cell::get) {
+        return Err(VfsError::IndexedDb {
+            operation: "commit",
+            name: "QuotaExceededError".to_owned(),
+            message: "storage full (simulated for tests)".to_owned(),
+        });
+    }
     let mut options = TransactionOptions::new();
     options.set_durability(TransactionDurability::Strict);
     let tx = db
@@ -217,7 +235,51 @@ pub(crate) async fn write(db: &Database, changes: &Changes) -> Result<(), VfsErr
         .with_key(COMMIT_KEY)
         .primitive()
         .map_err(|e| idb_error("write", e))?;
-    tx.commit().await.map_err(|e| idb_error("commit", e))
+    match tx.commit().await {
+        Ok(()) => Ok(()),
+        Err(error @ indexed_db_futures::error::Error::DomException(_)) => {
+            Err(idb_error("commit", error))
+        }
+        Err(other) => {
+            let written: usize = changes.pages.iter().map(|(_, bytes)| bytes.len()).sum();
+            let mut failure = IdbFailure::from(other);
+            if storage_nearly_full(written as f64).await {
+                failure.name = "QuotaExceededError".to_owned();
+            }
+            Err(VfsError::IndexedDb {
+                operation: "commit",
+                name: failure.name,
+                message: failure.message,
+            })
+        }
+    }
+}
+
+/// IndexedDB says why a transaction aborted only on the transaction object, which indexed_db_futures does
+/// not hand back after a failed commit. We never abort our own writes, and a closed connection fails before
+/// the commit, so an abort with the origin's storage (nearly) full is the browser refusing for quota.
+async fn storage_nearly_full(written_bytes: f64) -> bool {
+    const MARGIN_BYTES: f64 = 1024.0 * 1024.0;
+    let estimate = async {
+        let storage = js_sys::Reflect::get(
+            &js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("navigator"))?,
+            &JsValue::from_str("storage"),
+        )?;
+        let estimate: js_sys::Function =
+            js_sys::Reflect::get(&storage, &JsValue::from_str("estimate"))?.dyn_into()?;
+        let promise: js_sys::Promise = estimate.call0(&storage)?.dyn_into()?;
+        let answer = wasm_bindgen_futures::JsFuture::from(promise).await?;
+        let field = |name: &str| {
+            js_sys::Reflect::get(&answer, &JsValue::from_str(name))
+                .ok()
+                .and_then(|v| v.as_f64())
+        };
+        Ok::<_, JsValue>((field("usage"), field("quota")))
+    };
+    match estimate.await {
+        Ok((Some(usage), Some(quota))) => quota - usage < (2.0 * written_bytes).max(MARGIN_BYTES),
+        _ => false,
+    }
 }
 
 /// Deletes the store's IndexedDB database. Returns whether it had pages.

@@ -1,0 +1,291 @@
+// Crash safety, reloads and several tabs, in Debian's Chromium through the npm package's client
+// (tests/e2e/harness). For each backend:
+//   kill      terminate the store's Worker in the middle of chat batch writes and MLS commits, N times;
+//   reload    reload the page mid-write, M times;
+//   tabs      two tabs append 1,000 messages each to one channel at the same time;
+//   takeover  close the owner tab while the other tab writes: it takes over and finishes;
+//   quota     a small quota: writes fail with QUOTA_EXCEEDED, earlier data stays, writes work once freed.
+// After every kill or reload: every acknowledged batch is there, every other batch is all-or-nothing,
+// sequences are unique and contiguous, PRAGMA integrity_check is ok, the MLS group is at the acknowledged
+// epoch (or one past it), its membership matches the epoch, and it still encrypts.
+// Usage: node tests/e2e/crash.mjs URL [--backends opfs,indexeddb] [--kills 100] [--reloads 20]
+//        [--sections kill,reload,tabs,takeover,quota]
+import { chromium } from 'playwright-core';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const url = process.argv[2];
+const option = (flag, fallback) => {
+  const at = process.argv.indexOf(flag);
+  return at > 0 ? process.argv[at + 1] : fallback;
+};
+const backends = option('--backends', 'opfs,indexeddb').split(',');
+const kills = Number(option('--kills', '100'));
+const reloads = Number(option('--reloads', '20'));
+const sections = option('--sections', 'kill,reload,tabs,takeover,quota').split(',');
+const BATCH_SIZE = 20;
+// Every other kill iteration writes large batches: a transaction then runs long enough (milliseconds of
+// synchronous wasm) for the kill to land inside it rather than between two.
+const LARGE_BATCH_SIZE = 500;
+
+const profile = mkdtempSync(join(tmpdir(), 'mls-web-store-crash-'));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+});
+
+// Everything the pages report as acknowledged, in order.
+const acks = [];
+const waiters = [];
+await context.exposeBinding('reportAck', (_source, kind, tag, value) => {
+  acks.push({ kind, tag, value, at: performance.now() });
+  for (const waiter of [...waiters]) {
+    if (waiter.test()) {
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
+  }
+});
+const until = (test) => (test() ? Promise.resolve() : new Promise((resolve) => waiters.push({ test, resolve })));
+const acked = (kind, tag) => acks.filter((a) => a.kind === kind && a.tag === tag).map((a) => a.value);
+
+let passed = 0;
+let failed = 0;
+const failures = [];
+function check(name, ok, detail) {
+  if (ok) passed += 1;
+  else {
+    failed += 1;
+    failures.push(`${name}: ${detail}`);
+    console.log(`FAIL ${name}: ${detail}`);
+  }
+}
+const summary = {};
+const random = (n) => Math.floor(Math.random() * n);
+
+async function newPage() {
+  const page = await context.newPage();
+  page.on('pageerror', (error) => check('no page error', false, error.message));
+  await page.goto(url);
+  await page.waitForSelector('body[data-state=ready]');
+  return page;
+}
+const call = (page, fn, ...args) => page.evaluate(({ fn, args }) => window.h[fn](...args), { fn, args });
+
+// Checks the writes of iteration `tag` (everything after `afterSeq`) against what was acknowledged.
+function verify(label, snapshot, { tag, afterSeq, ackedEpoch, batchSize = BATCH_SIZE }) {
+  check(`${label}: integrity_check ok`, snapshot.integrity.length === 0, snapshot.integrity.join('; '));
+  const batches = new Map();
+  let expectedSeq = afterSeq;
+  let contiguous = true;
+  for (const [messageId, seq] of snapshot.messages) {
+    expectedSeq += 1;
+    if (seq !== expectedSeq) contiguous = false;
+    const batch = Number(messageId.split('-b')[1]?.split('-m')[0]);
+    if (!messageId.startsWith(`${tag}-b`)) contiguous = false;
+    batches.set(batch, (batches.get(batch) ?? 0) + 1);
+  }
+  check(`${label}: sequences unique and contiguous`, contiguous, JSON.stringify(snapshot.messages.slice(0, 3)));
+  const torn = [...batches].filter(([, n]) => n !== batchSize);
+  check(`${label}: every batch all-or-nothing`, torn.length === 0, JSON.stringify(torn));
+  const lost = acked('batch', tag).filter((b) => batches.get(b) !== batchSize);
+  check(`${label}: every acknowledged batch present`, lost.length === 0, `lost ${JSON.stringify(lost)}`);
+  if (snapshot.epoch !== undefined) {
+    const epochs = acked('epoch', tag);
+    const floor = epochs.length ? Math.max(...epochs) : ackedEpoch;
+    check(`${label}: MLS epoch is the acknowledged one or one past it`, snapshot.epoch === floor || snapshot.epoch === floor + 1,
+      `epoch ${snapshot.epoch}, acknowledged ${floor}`);
+    check(`${label}: MLS membership matches the epoch`, snapshot.members === (snapshot.epoch % 2 === 1 ? 2 : 1),
+      `epoch ${snapshot.epoch}, ${snapshot.members} members`);
+    check(`${label}: MLS group still encrypts`, snapshot.encrypts === true, String(snapshot.encrypts));
+  }
+  return {
+    lastSeq: snapshot.messages.length ? snapshot.messages[snapshot.messages.length - 1][1] : afterSeq,
+    epoch: snapshot.epoch,
+    ackedBatches: acked('batch', tag).length,
+    presentBatches: batches.size,
+    ackedCommits: acked('epoch', tag).length,
+  };
+}
+
+async function killSection(backend) {
+  const page = await newPage();
+  const name = `crash-kill-${backend}`;
+  await call(page, 'remove', name, backend).catch(() => {});
+  let state = { lastSeq: 0, epoch: 0 };
+  let previousTag = null;
+  let batchSize = BATCH_SIZE;
+  const stats = { kills: 0, ackedBatches: 0, unackedBatchesPresent: 0, ackedCommits: 0, maxReopenMs: 0 };
+  for (let i = 0; i <= kills; i += 1) {
+    const opened = await call(page, 'open', name, backend);
+    stats.maxReopenMs = Math.max(stats.maxReopenMs, Math.round(opened.openMs));
+    if (previousTag) {
+      const snapshot = await call(page, 'snapshot', { name, channelId: 'c', afterSeq: state.lastSeq });
+      const result = verify(`${backend} kill ${i}`, snapshot, { tag: previousTag, afterSeq: state.lastSeq, ackedEpoch: state.epoch, batchSize });
+      stats.ackedBatches += result.ackedBatches;
+      stats.unackedBatchesPresent += result.presentBatches - result.ackedBatches;
+      stats.ackedCommits += result.ackedCommits;
+      state = result;
+    }
+    if (i === kills) {
+      await call(page, 'close', name);
+      break;
+    }
+    previousTag = `${backend}-k${i}`;
+    batchSize = i % 2 === 1 ? LARGE_BATCH_SIZE : BATCH_SIZE;
+    const outcome = await call(page, 'work', { name, channelId: 'c', tag: previousTag, batchSize, killAfterAcks: 1 + random(6), killDelayMs: random(20) });
+    check(`${backend} kill ${i}: the writers stopped because the worker was killed`, outcome.every((o) => o === 'WORKER_TERMINATED'), JSON.stringify(outcome));
+    stats.kills += 1;
+  }
+  await page.close();
+  summary[`${backend}_kill`] = stats;
+}
+
+async function reloadSection(backend) {
+  const page = await newPage();
+  const name = `crash-reload-${backend}`;
+  await call(page, 'remove', name, backend).catch(() => {});
+  let state = { lastSeq: 0, epoch: 0 };
+  let previousTag = null;
+  const stats = { reloads: 0, ackedBatches: 0, ackedCommits: 0, maxReopenMs: 0 };
+  for (let i = 0; i <= reloads; i += 1) {
+    const opened = await call(page, 'open', name, backend);
+    stats.maxReopenMs = Math.max(stats.maxReopenMs, Math.round(opened.openMs));
+    if (previousTag) {
+      const snapshot = await call(page, 'snapshot', { name, channelId: 'c', afterSeq: state.lastSeq });
+      state = verify(`${backend} reload ${i}`, snapshot, { tag: previousTag, afterSeq: state.lastSeq, ackedEpoch: state.epoch });
+      stats.ackedBatches += state.ackedBatches;
+      stats.ackedCommits += state.ackedCommits;
+    }
+    if (i === reloads) break;
+    previousTag = `${backend}-r${i}`;
+    const target = 1 + random(4);
+    call(page, 'work', { name, channelId: 'c', tag: previousTag, batchSize: BATCH_SIZE }).catch(() => {});
+    await until(() => acked('batch', previousTag).length >= target);
+    await page.reload();
+    await page.waitForSelector('body[data-state=ready]');
+    stats.reloads += 1;
+  }
+  await page.close();
+  summary[`${backend}_reload`] = stats;
+}
+
+function checkAppends(label, snapshot, expected) {
+  check(`${label}: integrity_check ok`, snapshot.integrity.length === 0, snapshot.integrity.join('; '));
+  const ids = new Set(snapshot.messages.map(([id]) => id));
+  const seqs = snapshot.messages.map(([, seq]) => seq);
+  check(`${label}: ${expected.length} rows`, snapshot.count === expected.length && ids.size === expected.length, `${snapshot.count} rows, ${ids.size} distinct ids`);
+  check(`${label}: sequences unique, 1..${expected.length}`, seqs.every((s, i) => s === i + 1), `first gap near ${seqs.findIndex((s, i) => s !== i + 1)}`);
+  const missing = expected.filter((id) => !ids.has(id));
+  check(`${label}: every acknowledged message present`, missing.length === 0, `missing ${missing.slice(0, 5).join(',')}`);
+}
+
+async function tabsSection(backend) {
+  const name = `tabs-${backend}`;
+  const [a, b] = [await newPage(), await newPage()];
+  await call(a, 'remove', name, backend).catch(() => {});
+  const roles = [(await call(a, 'open', name, backend)).role, (await call(b, 'open', name, backend)).role];
+  check(`${backend} tabs: one owner, one relay`, roles.join() === 'owner,relay', roles.join());
+  const started = performance.now();
+  const [ra, rb] = await Promise.all([
+    call(a, 'appendMany', { name, channelId: 'c', tag: `${backend}-tab-a`, count: 1000 }),
+    call(b, 'appendMany', { name, channelId: 'c', tag: `${backend}-tab-b`, count: 1000 }),
+  ]);
+  const elapsed = performance.now() - started;
+  check(`${backend} tabs: no errors`, ra.errors.length + rb.errors.length === 0, JSON.stringify([ra.errors.slice(0, 2), rb.errors.slice(0, 2)]));
+  const expected = [...Array(1000).keys()].flatMap((i) => [`${backend}-tab-a-${i}`, `${backend}-tab-b-${i}`]);
+  checkAppends(`${backend} tabs`, await call(b, 'snapshot', { name, channelId: 'c', mls: false }), expected);
+  await call(a, 'close', name);
+  await call(b, 'close', name);
+  await a.close();
+  await b.close();
+  summary[`${backend}_tabs`] = { messages: 2000, ms: Math.round(elapsed) };
+}
+
+async function takeoverSection(backend) {
+  const name = `takeover-${backend}`;
+  const [a, b] = [await newPage(), await newPage()];
+  await call(a, 'remove', name, backend).catch(() => {});
+  await call(a, 'open', name, backend);
+  check(`${backend} takeover: the second tab relays`, (await call(b, 'open', name, backend)).role === 'relay', 'not relay');
+  const tagA = `${backend}-owner`;
+  const tagB = `${backend}-survivor`;
+  await call(a, 'appendMany', { name, channelId: 'c', tag: tagA, count: 100 });
+  const writing = call(b, 'appendMany', { name, channelId: 'c', tag: tagB, count: 1000 });
+  await until(() => acked('message', tagB).length >= 200);
+  const closedAt = performance.now();
+  await a.close();
+  const result = await writing;
+  const owner = acks.find((x) => x.kind === 'role' && x.tag === name && x.value === 'owner' && x.at >= closedAt);
+  check(`${backend} takeover: the survivor finished without errors`, result.errors.length === 0, result.errors.slice(0, 3).join('; '));
+  check(`${backend} takeover: the survivor owns the store`, result.role === 'owner', result.role);
+  const expected = [...[...Array(100).keys()].map((i) => `${tagA}-${i}`), ...[...Array(1000).keys()].map((i) => `${tagB}-${i}`)];
+  checkAppends(`${backend} takeover`, await call(b, 'snapshot', { name, channelId: 'c', mls: false }), expected);
+  await call(b, 'close', name);
+  await b.close();
+  summary[`${backend}_takeover`] = { takeoverMs: owner ? Math.round(owner.at - closedAt) : null, retriedCalls: result.retries };
+}
+
+async function quotaSection(backend) {
+  const page = await newPage();
+  const name = `quota-${backend}`;
+  await call(page, 'remove', name, backend).catch(() => {});
+  await call(page, 'open', name, backend);
+  const before = await call(page, 'fill', { name, channelId: 'c', tag: 'before', bodyBytes: 100, max: 50 });
+  check(`${backend} quota: writes work before`, before.written === 50 && !before.error, JSON.stringify(before.error));
+  // OPFS: a real quota, 3 MB above what the origin uses, set through the DevTools protocol. IndexedDB:
+  // Chromium does not apply an overridden quota to IndexedDB writes (128 MB went through a 3 MB one here),
+  // so the browser's QuotaExceededError is simulated at the commit, from the 20th large write on.
+  const cdp = await context.newCDPSession(page);
+  const origin = new URL(url).origin;
+  const { usage } = await call(page, 'estimate');
+  let full;
+  if (backend === 'opfs') {
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + 3_000_000 });
+    full = await call(page, 'fill', { name, channelId: 'c', tag: 'full', bodyBytes: 64 * 1024, max: 2000 });
+  } else {
+    const first = await call(page, 'fill', { name, channelId: 'c', tag: 'full', bodyBytes: 64 * 1024, max: 20 });
+    await call(page, 'simulateStorageFull', name, true);
+    const rest = await call(page, 'fill', { name, channelId: 'c', tag: 'full-more', bodyBytes: 64 * 1024, max: 2000 });
+    await call(page, 'simulateStorageFull', name, false);
+    full = { written: first.written, error: rest.error, estimate: rest.estimate };
+    check(`${backend} quota: nothing acknowledged while full`, rest.written === 0, `${rest.written} acknowledged`);
+  }
+  check(`${backend} quota: a write past the quota fails with QUOTA_EXCEEDED`, full.error?.code === 'QUOTA_EXCEEDED', `${JSON.stringify(full.error)} quota ${usage + 3_000_000}, estimate then ${JSON.stringify(full.estimate)}`);
+  const snapshot = await call(page, 'snapshot', { name, channelId: 'c', mls: false });
+  const ids = new Set(snapshot.messages.map(([id]) => id));
+  const kept = [...Array(50).keys()].every((i) => ids.has(`before-${i}`)) && [...Array(full.written).keys()].every((i) => ids.has(`full-${i}`));
+  check(`${backend} quota: everything acknowledged is still readable`, kept && snapshot.count === 50 + full.written, `${snapshot.count} rows, ${full.written} acknowledged while filling`);
+  check(`${backend} quota: integrity_check ok`, snapshot.integrity.length === 0, snapshot.integrity.join('; '));
+  if (backend === 'opfs') await cdp.send('Storage.overrideQuotaForOrigin', { origin });
+  const after = await call(page, 'fill', { name, channelId: 'c', tag: 'after', bodyBytes: 100, max: 10 });
+  check(`${backend} quota: writes work again once space is freed`, after.written === 10 && !after.error, JSON.stringify(after.error));
+  await call(page, 'close', name);
+  await call(page, 'remove', name, backend);
+  await page.close();
+  summary[`${backend}_quota`] = { acknowledgedWhileFilling: full.written, error: full.error?.code };
+}
+
+const run = { kill: killSection, reload: reloadSection, tabs: tabsSection, takeover: takeoverSection, quota: quotaSection };
+try {
+  for (const backend of backends) {
+    for (const section of sections) {
+      const started = performance.now();
+      try {
+        await run[section](backend);
+      } catch (error) {
+        check(`${backend} ${section}`, false, error.stack ?? String(error));
+      }
+      console.log(`${backend} ${section}: done in ${((performance.now() - started) / 1000).toFixed(1)} s (${passed} checks passed, ${failed} failed so far)`);
+    }
+  }
+} finally {
+  await context.close();
+  rmSync(profile, { recursive: true, force: true });
+}
+console.log(`CRASH_JSON ${JSON.stringify(summary)}`);
+console.log(`crash suite: ${passed} checks passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);

@@ -1,0 +1,180 @@
+// The page the crash, reload and multi-tab tests (tests/e2e/crash.mjs) drive. It opens stores through the
+// npm package's main-thread client and runs writers; every acknowledged write is reported to the test
+// (Node) through the `reportAck` binding at once, so the test knows what was acknowledged even when the page
+// or the worker dies a moment later.
+import { openStore, deleteStore, storageEstimate } from './pkg/index.js';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const stores = {};
+let helper = null;
+const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+const unhex = (text) => Uint8Array.from(text.match(/../g) ?? [], (pair) => parseInt(pair, 16));
+const report = (...args) => (window.reportAck ? window.reportAck(...args) : undefined);
+
+async function ensureChannel(store, channelId) {
+  try {
+    await store.chatCreateChannel({ channelId, creator: encoder.encode('harness') });
+  } catch (error) {
+    if (error.code !== 'CHANNEL_EXISTS') throw error;
+  }
+}
+
+// The store's MLS group (created on first use) and a memory-backed helper whose key packages get added.
+async function ensureGroup(store) {
+  if (!helper) {
+    helper = await openStore({ name: `helper-${crypto.randomUUID()}`, backend: 'memory' });
+    await helper.mlsCreateIdentity(encoder.encode('helper'));
+  }
+  if (!(await store.mlsIdentity())) await store.mlsCreateIdentity(encoder.encode('owner'));
+  const saved = await store.kvGet('harness', 'group');
+  if (saved) return saved;
+  const groupId = await store.mlsCreateGroup();
+  await store.kvPut('harness', 'group', groupId);
+  return groupId;
+}
+
+window.h = {
+  async open(name, backend) {
+    const started = performance.now();
+    stores[name] = await openStore({ name, backend, onRoleChange: (role) => report('role', name, role) });
+    return { role: stores[name].role, backend: stores[name].backend, openMs: performance.now() - started };
+  },
+
+  role: (name) => stores[name]?.role,
+
+  async close(name) {
+    await stores[name].close();
+    delete stores[name];
+  },
+
+  async remove(name, backend) {
+    return deleteStore({ name, backend });
+  },
+
+  // Chat batches (all-or-nothing each) and MLS add/remove commits, side by side, until the worker dies or
+  // `batches` are written. With `killAfterAcks`, the worker is terminated `killDelayMs` after that many
+  // acknowledged batches: somewhere in the middle of the next batch or commit.
+  async work({ name, channelId, tag, batches = 1000, batchSize = 20, mls = true, killAfterAcks = Infinity, killDelayMs = 0 }) {
+    const store = stores[name];
+    await ensureChannel(store, channelId);
+    const groupId = mls ? await ensureGroup(store) : null;
+    let acks = 0;
+    let stop = false;
+    // Batches and commits both count, so kills land in the middle of either.
+    const acknowledged = () => {
+      acks += 1;
+      if (acks === killAfterAcks) setTimeout(() => store.terminate(), killDelayMs);
+    };
+    const chat = (async () => {
+      for (let batch = 0; batch < batches && !stop; batch += 1) {
+        const messages = Array.from({ length: batchSize }, (_, i) => ({
+          messageId: `${tag}-b${batch}-m${i}`,
+          sender: encoder.encode(tag),
+          body: encoder.encode(`batch ${batch} message ${i} `.repeat(4)),
+        }));
+        await store.chatAppendMessages(channelId, messages);
+        report('batch', tag, batch);
+        acknowledged();
+      }
+    })();
+    const commits = (async () => {
+      // Alternately add the helper and remove it again: odd epochs have two members, even epochs one.
+      while (mls && !stop) {
+        if ((await store.mlsMembers(groupId)).length > 1) {
+          await store.mlsRemoveMembers(groupId, [encoder.encode('helper')]);
+        } else {
+          const [{ keyPackage }] = await helper.mlsGenerateKeyPackages(1);
+          await store.mlsAddMembers(groupId, [keyPackage]);
+        }
+        report('epoch', tag, await store.mlsMergePendingCommit(groupId));
+        acknowledged();
+      }
+    })();
+    const outcome = await Promise.allSettled([chat.finally(() => { stop = true; }), commits]);
+    return outcome.map((o) => (o.status === 'fulfilled' ? 'done' : o.reason?.code ?? String(o.reason)));
+  },
+
+  // Appends `count` single messages; a call that fails because the owning tab went away (OWNER_CHANGED) is
+  // retried with the same message id, which the store deduplicates.
+  async appendMany({ name, channelId, tag, count, onlyAfterRelay = false }) {
+    const store = stores[name];
+    await ensureChannel(store, channelId);
+    const errors = [];
+    let retries = 0;
+    for (let i = 0; i < count; i += 1) {
+      const message = { messageId: `${tag}-${i}`, sender: encoder.encode(tag), body: encoder.encode(`${tag} ${i}`) };
+      for (;;) {
+        try {
+          await store.chatAppendMessage(channelId, message);
+          report('message', tag, i);
+          break;
+        } catch (error) {
+          if (error.code !== 'OWNER_CHANGED' || retries > 100) {
+            errors.push(`${error.code}: ${error.message}`);
+            break;
+          }
+          retries += 1;
+        }
+      }
+    }
+    return { errors, retries, role: store.role };
+  },
+
+  // What the store holds after `afterSeq`: message ids and seqs, integrity, and the MLS group's state.
+  async snapshot({ name, channelId, afterSeq = 0, mls = true }) {
+    const store = stores[name];
+    await ensureChannel(store, channelId);
+    const messages = [];
+    for (let after = afterSeq; ;) {
+      const page = await store.chatPage(channelId, { after, limit: 1000 });
+      for (const m of page.messages) messages.push([m.messageId, m.seq]);
+      if (!page.hasMore || page.messages.length === 0) break;
+      after = page.messages[page.messages.length - 1].seq;
+    }
+    const integrity = await store.integrityCheck();
+    const result = { messages, integrity, count: await store.chatMessageCount(channelId) };
+    if (mls) {
+      const groupId = await store.kvGet('harness', 'group');
+      if (groupId) {
+        result.epoch = await store.mlsGroupEpoch(groupId);
+        // A commit made but not merged before the kill is still pending: drop it, as an app would.
+        await store.mlsClearPendingCommit(groupId);
+        result.members = (await store.mlsMembers(groupId)).length;
+        const ciphertext = await store.mlsEncrypt(groupId, encoder.encode('still works'));
+        result.encrypts = ciphertext.length > 0;
+      }
+    }
+    return result;
+  },
+
+  // Writes `bodyBytes`-sized messages until the store refuses; returns what was acknowledged and the error.
+  async fill({ name, channelId, tag, bodyBytes, max }) {
+    const store = stores[name];
+    await ensureChannel(store, channelId);
+    const body = new Uint8Array(bodyBytes).map((_, i) => (i * 7) & 255);
+    let written = 0;
+    for (; written < max; written += 1) {
+      try {
+        await store.chatAppendMessage(channelId, { messageId: `${tag}-${written}`, sender: encoder.encode(tag), body });
+      } catch (error) {
+        return { written, error: { code: error.code, message: error.message, name: error.name }, estimate: await storageEstimate() };
+      }
+    }
+    return { written, error: null };
+  },
+
+  async kv(name, op, key, value) {
+    const store = stores[name];
+    if (op === 'put') return store.kvPut('harness', key, encoder.encode(value));
+    const bytes = await store.kvGet('harness', key);
+    return bytes ? decoder.decode(bytes) : null;
+  },
+
+  simulateStorageFull: (name, on) => stores[name].debugSimulateStorageFull(on),
+  estimate: storageEstimate,
+  hex,
+  unhex,
+};
+document.getElementById('state').textContent = 'ready';
+document.body.dataset.state = 'ready';
