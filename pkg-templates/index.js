@@ -105,7 +105,7 @@ class WorkerConnection {
   }
 }
 
-const LOCAL = new Set(['name', 'backend', 'persistent', 'encrypted', 'role', 'persisted', 'close', 'terminate', 'then', 'onrolechange']);
+const LOCAL = new Set(['name', 'backend', 'persistent', 'encrypted', 'role', 'persisted', 'rekey', 'close', 'terminate', 'then']);
 
 /**
  * Opens (creating if needed) store `name` in the package's Worker. `backend`: "auto" (default), "opfs",

@@ -2,8 +2,9 @@
 // database) or RELAYS calls to the tab that owns it. Exactly one worker per origin owns a store at a time
 // (the lock `mls-web-store:<backend>:<name>`); the others forward their calls over a BroadcastChannel of the
 // same name and queue for the lock, so when the owner's tab closes, crashes or reloads, the next in line opens
-// the database and announces itself. A call whose owner vanished before answering fails with
-// OWNER_CHANGED (it may or may not have been applied: retry idempotent writes with the same ids).
+// the database and announces itself. A read whose owner vanished before answering is asked again of the
+// next owner; a write fails with OWNER_CHANGED (it may or may not have been applied: retry idempotent writes
+// with the same ids).
 //
 // Protocol with the client (index.js), all `postMessage`:
 //   in:  { op: 'open', name, backend, key } | { op: 'call', id, method, args } | { op: 'module', id, fn, args }
@@ -183,12 +184,11 @@ function becomeOwner(store) {
   state.store = store;
   state.ownerId = workerId;
   // Calls relayed to the previous owner got no answer and never will.
-  for (const [id, request] of state.relayed) {
-    reply({ op: 'failed', id, error: errorOf('OWNER_CHANGED', 'the tab that owned the store went away before answering; the call may or may not have been applied') });
-    state.relayed.delete(id);
-  }
+  const orphans = [...state.relayed.values()].map((pending) => pending.request);
+  state.relayed.clear();
   setRole('owner');
   announceOwner();
+  for (const request of orphans) retryOrFail(request, runLocal);
   for (const request of state.queued.splice(0)) runLocal(request);
 }
 
@@ -231,10 +231,10 @@ function onChannelMessage({ data }) {
     const previous = state.ownerId;
     state.ownerId = data.ownerId;
     if (previous && previous !== data.ownerId) {
-      for (const [id, request] of state.relayed) {
-        if (request.ownerId === previous) {
-          reply({ op: 'failed', id, error: errorOf('OWNER_CHANGED', 'the tab that owned the store went away before answering; the call may or may not have been applied') });
+      for (const [id, pending] of state.relayed) {
+        if (pending.ownerId === previous) {
           state.relayed.delete(id);
+          retryOrFail(pending.request, relay);
         }
       }
     }
@@ -255,12 +255,26 @@ function onChannelMessage({ data }) {
   }
 }
 
+// Methods that only read: a read whose owner went away is asked again of the next owner.
+const READS = new Set(['__info', 'kvGet', 'schemaVersion', 'integrityCheck', 'chatChannel', 'chatListChannels',
+  'chatPage', 'chatMessageById', 'chatMessageCount', 'chatUnprocessedCount', 'chatUnprocessed', 'chatMembers',
+  'chatIsMember', 'mlsIdentity', 'mlsKeyPackageCounts', 'mlsKeyPackageState', 'mlsListGroups', 'mlsGroupEpoch',
+  'mlsMembers', 'mlsWelcomeState']);
+
+function retryOrFail(request, run) {
+  if (READS.has(request.method)) {
+    run(request);
+  } else {
+    reply({ op: 'failed', id: request.id, error: errorOf('OWNER_CHANGED', 'the tab that owned the store went away before answering; the call may or may not have been applied') });
+  }
+}
+
 function relay(request) {
   if (!state.ownerId || state.ownerId === workerId) {
     state.queued.push(request);
     return;
   }
-  state.relayed.set(request.id, { ownerId: state.ownerId });
+  state.relayed.set(request.id, { ownerId: state.ownerId, request });
   state.channel.postMessage({ kind: 'request', from: workerId, ownerId: state.ownerId, id: request.id, method: request.method, args: request.args });
 }
 

@@ -56,6 +56,14 @@ const messages = () => page.$$eval('#messages li', (items) => items.map((item) =
 try {
   await page.goto(url);
   await loaded();
+  const beforeInit = await page.evaluate(async () => {
+    const direct = await import('./pkg/direct.js');
+    const asyncCode = await direct.openStore('x', 'memory').then(() => 'opened', (error) => error.code);
+    let syncCode = 'no error';
+    try { direct.latestSchemaVersion(); } catch (error) { syncCode = error.code; }
+    return `${asyncCode} ${syncCode}`;
+  });
+  check('the in-worker loader refuses calls before init()', beforeInit === 'NOT_INITIALIZED NOT_INITIALIZED', beforeInit);
   check('backend shown', ['opfs', 'indexeddb'].includes(await page.textContent('#backend')), await page.textContent('#backend'));
   check('storage estimate shown', /MB used of/.test(await page.textContent('#estimate')), await page.textContent('#estimate'));
   check('this tab owns the stores', (await page.textContent('#role')) === 'owner', await page.textContent('#role'));
