@@ -205,28 +205,37 @@ async function tabsSection(backend) {
   summary[`${backend}_tabs`] = { messages: 2000, ms: Math.round(elapsed) };
 }
 
+// The owner goes away while the other tab writes through it: its tab is closed, or (`kill`) only its Worker
+// dies, as in a crash of the store's thread. Either way the survivor takes over and finishes.
 async function takeoverSection(backend) {
-  const name = `takeover-${backend}`;
-  const [a, b] = [await newPage(), await newPage()];
-  await call(a, 'remove', name, backend).catch(() => {});
-  await call(a, 'open', name, backend);
-  check(`${backend} takeover: the second tab relays`, (await call(b, 'open', name, backend)).role === 'relay', 'not relay');
-  const tagA = `${backend}-owner`;
-  const tagB = `${backend}-survivor`;
-  await call(a, 'appendMany', { name, channelId: 'c', tag: tagA, count: 100 });
-  const writing = call(b, 'appendMany', { name, channelId: 'c', tag: tagB, count: 1000 });
-  await until(() => acked('message', tagB).length >= 200);
-  const closedAt = performance.now();
-  await a.close();
-  const result = await writing;
-  const owner = acks.find((x) => x.kind === 'role' && x.tag === name && x.value === 'owner' && x.at >= closedAt);
-  check(`${backend} takeover: the survivor finished without errors`, result.errors.length === 0, result.errors.slice(0, 3).join('; '));
-  check(`${backend} takeover: the survivor owns the store`, result.role === 'owner', result.role);
-  const expected = [...[...Array(100).keys()].map((i) => `${tagA}-${i}`), ...[...Array(1000).keys()].map((i) => `${tagB}-${i}`)];
-  checkAppends(`${backend} takeover`, await call(b, 'snapshot', { name, channelId: 'c', mls: false }), expected);
-  await call(b, 'close', name);
-  await b.close();
-  summary[`${backend}_takeover`] = { takeoverMs: owner ? Math.round(owner.at - closedAt) : null, retriedCalls: result.retries };
+  const stats = {};
+  for (const how of ['close-tab', 'kill-worker']) {
+    const name = `takeover-${how}-${backend}`;
+    const label = `${backend} takeover (${how})`;
+    const [a, b] = [await newPage(), await newPage()];
+    await call(a, 'remove', name, backend).catch(() => {});
+    await call(a, 'open', name, backend);
+    check(`${label}: the second tab relays`, (await call(b, 'open', name, backend)).role === 'relay', 'not relay');
+    const tagA = `${backend}-${how}-owner`;
+    const tagB = `${backend}-${how}-survivor`;
+    await call(a, 'appendMany', { name, channelId: 'c', tag: tagA, count: 100 });
+    const writing = call(b, 'appendMany', { name, channelId: 'c', tag: tagB, count: 1000 });
+    await until(() => acked('message', tagB).length >= 200);
+    const goneAt = performance.now();
+    if (how === 'close-tab') await a.close();
+    else await call(a, 'kill', name);
+    const result = await writing;
+    const owner = acks.find((x) => x.kind === 'role' && x.tag === name && x.value === 'owner' && x.at >= goneAt);
+    check(`${label}: the survivor finished without errors`, result.errors.length === 0, result.errors.slice(0, 3).join('; '));
+    check(`${label}: the survivor owns the store`, result.role === 'owner', result.role);
+    const expected = [...[...Array(100).keys()].map((i) => `${tagA}-${i}`), ...[...Array(1000).keys()].map((i) => `${tagB}-${i}`)];
+    checkAppends(label, await call(b, 'snapshot', { name, channelId: 'c', mls: false }), expected);
+    await call(b, 'close', name);
+    await b.close();
+    if (how === 'kill-worker') await a.close();
+    stats[how] = { takeoverMs: owner ? Math.round(owner.at - goneAt) : null, retriedCalls: result.retries };
+  }
+  summary[`${backend}_takeover`] = stats;
 }
 
 async function quotaSection(backend) {

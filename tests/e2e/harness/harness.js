@@ -43,6 +43,11 @@ window.h = {
 
   role: (name) => stores[name]?.role,
 
+  kill(name) {
+    stores[name].terminate();
+    delete stores[name];
+  },
+
   async close(name) {
     await stores[name].close();
     delete stores[name];
