@@ -18,12 +18,6 @@ rm -rf "$site" && mkdir -p "$site"
 ln -s "$PWD/www/pkg" "$site/pkg"
 ln -s "$PWD/bench/peer/node_modules/@sqlite.org/sqlite-wasm/dist" "$site/sqlite-wasm"
 cp bench/peer/index.html bench/peer/worker.js tests/schema/schema.sql "$site/"
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-python3 -m http.server "$port" --bind 127.0.0.1 --directory "$site" >/dev/null 2>&1 &
-server=$!
-trap 'kill "$server" 2>/dev/null || true' EXIT
-for _ in $(seq 50); do
-  python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/')" 2>/dev/null && break
-  sleep 0.1
-done
+source scripts/lib/serve.sh
+serve_dir "$site"
 node tests/e2e/bench-peer.mjs "http://127.0.0.1:$port/"

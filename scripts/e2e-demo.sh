@@ -9,12 +9,6 @@ bash scripts/build-www.sh
 # The generated TypeScript declarations, as an app would use them.
 tests/e2e/node_modules/.bin/tsc -p tests/types/tsconfig.json
 echo "typescript: tests/types/consumer.ts type-checks against www/pkg"
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-python3 -m http.server "$port" --bind 127.0.0.1 --directory www >/dev/null 2>&1 &
-server=$!
-trap 'kill "$server" 2>/dev/null || true' EXIT
-for _ in $(seq 50); do
-  python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/')" 2>/dev/null && break
-  sleep 0.1
-done
+source scripts/lib/serve.sh
+serve_dir www
 node tests/e2e/demo-chat.mjs "http://127.0.0.1:$port/"

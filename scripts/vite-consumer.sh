@@ -12,13 +12,7 @@ cd tests/vite-consumer
 npm install --no-audit --no-fund --silent
 npm install --no-save --package-lock=false --no-audit --no-fund --silent "../../$tarball"
 npx --no-install vite build --logLevel warn
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-python3 -m http.server "$port" --bind 127.0.0.1 --directory dist >/dev/null 2>&1 &
-server=$!
-trap 'kill "$server" 2>/dev/null || true' EXIT
-for _ in $(seq 50); do
-  python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/')" 2>/dev/null && break
-  sleep 0.1
-done
 cd ../..
+source scripts/lib/serve.sh
+serve_dir tests/vite-consumer/dist
 node tests/e2e/vite-consumer.mjs "http://127.0.0.1:$port/"

@@ -49,6 +49,20 @@ fn archive_key(options: &JsValue) -> Result<Option<ArchiveKey>, StoreError> {
     }
 }
 
+/// Calls the app's `onProgress(done, total)`, if it gave one.
+fn progress_reporter(callback: Option<Function>) -> impl FnMut(u64, u64) {
+    move |done, total| {
+        if let Some(callback) = &callback {
+            // A throwing progress callback must not stop the work it reports on.
+            let _ = callback.call2(
+                &JsValue::NULL,
+                &(done as f64).into(),
+                &(total as f64).into(),
+            );
+        }
+    }
+}
+
 /// The bytes of a `Blob`, `ArrayBuffer` or `Uint8Array`.
 async fn input_bytes(data: JsValue) -> Result<Vec<u8>, JsValue> {
     if let Some(blob) = data.dyn_ref::<web_sys::Blob>() {
@@ -124,17 +138,7 @@ impl JsStore {
         future_to_promise(async move {
             let store = store?;
             let (export, progress) = parsed?;
-            let mut report = |done: u64, total: u64| {
-                if let Some(callback) = &progress {
-                    // A throwing progress callback must not stop the export.
-                    let _ = callback.call2(
-                        &JsValue::NULL,
-                        &(done as f64).into(),
-                        &(total as f64).into(),
-                    );
-                }
-            };
-            let archive = store.export_backup(export, &mut report)?;
+            let archive = store.export_backup(export, &mut progress_reporter(progress))?;
             let parts = js_sys::Array::of1(&Uint8Array::from(archive.as_slice()));
             let options = web_sys::BlobPropertyBag::new();
             options.set_type("application/octet-stream");
@@ -161,18 +165,12 @@ impl JsStore {
             let key = key?;
             let progress = progress?;
             let archive = input_bytes(data).await?;
-            let mut report = |done: u64, total: u64| {
-                if let Some(callback) = &progress {
-                    // A throwing progress callback must not stop the import.
-                    let _ = callback.call2(
-                        &JsValue::NULL,
-                        &(done as f64).into(),
-                        &(total as f64).into(),
-                    );
-                }
-            };
             let report = store
-                .import_backup_with_progress(&archive, key.as_ref(), &mut report)
+                .import_backup_with_progress(
+                    &archive,
+                    key.as_ref(),
+                    &mut progress_reporter(progress),
+                )
                 .await?;
             Ok(manifest_object(&report.manifest, report.from_schema_version, report.signer).into())
         })

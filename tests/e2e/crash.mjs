@@ -10,10 +10,7 @@
 // epoch (or one past it), its membership matches the epoch, and it still encrypts.
 // Usage: node tests/e2e/crash.mjs URL [--backends opfs,indexeddb] [--kills 100] [--reloads 20]
 //        [--sections kill,reload,tabs,takeover,quota]
-import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { launchChromium } from './browser.mjs';
 
 const url = process.argv[2];
 const option = (flag, fallback) => {
@@ -29,13 +26,7 @@ const BATCH_SIZE = 20;
 // synchronous wasm) for the kill to land inside it rather than between two.
 const LARGE_BATCH_SIZE = 500;
 
-const profile = mkdtempSync(join(tmpdir(), 'mls-web-store-crash-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-});
+const context = await launchChromium();
 
 // Everything the pages report as acknowledged, in order.
 const acks = [];
@@ -293,7 +284,6 @@ try {
   }
 } finally {
   await context.close();
-  rmSync(profile, { recursive: true, force: true });
 }
 console.log(`CRASH_JSON ${JSON.stringify(summary)}`);
 console.log(`crash suite: ${passed} checks passed, ${failed} failed`);

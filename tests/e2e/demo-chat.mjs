@@ -3,23 +3,14 @@
 // alice's store to a downloaded backup, wipe it, restore it, and keep talking over the restored MLS state.
 // Screenshots of every step go to target/e2e-artifacts/.
 // Usage: node tests/e2e/demo-chat.mjs http://127.0.0.1:PORT/
-import { chromium } from 'playwright-core';
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { launchChromium } from './browser.mjs';
 
 const url = process.argv[2];
 const artifacts = process.env.E2E_ARTIFACTS ?? 'target/e2e-artifacts';
 mkdirSync(artifacts, { recursive: true });
-const profile = mkdtempSync(join(tmpdir(), 'mls-web-store-e2e-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  headless: true,
-  acceptDownloads: true,
-  viewport: { width: 1280, height: 800 },
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-});
+const context = await launchChromium({ acceptDownloads: true, viewport: { width: 1280, height: 800 } });
 
 let passed = 0;
 let failed = 0;
@@ -122,7 +113,6 @@ try {
   await screenshot('failure').catch(() => {});
 } finally {
   await context.close();
-  rmSync(profile, { recursive: true, force: true });
 }
 console.log(`demo e2e: ${passed} passed, ${failed} failed (screenshots in ${artifacts})`);
 process.exit(failed === 0 ? 0 : 1);

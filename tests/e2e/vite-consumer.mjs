@@ -1,14 +1,9 @@
 // Loads the built Vite consumer app (tests/vite-consumer/dist) in Debian's Chromium and checks that the
 // package worked inside it: the store opened on OPFS in the package's worker, a write read back, schema v3+.
 // Usage: node tests/e2e/vite-consumer.mjs http://127.0.0.1:PORT/
-import { chromium } from 'playwright-core';
+import { launchChromium } from './browser.mjs';
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-});
+const browser = await launchChromium();
 let ok = false;
 try {
   const page = await browser.newPage();
