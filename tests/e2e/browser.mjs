@@ -2,6 +2,7 @@
 // network: no background connections), with a fresh on-disk profile that `close()` removes. An incognito
 // context would keep IndexedDB (and OPFS) in memory, which is not what users get.
 import { chromium } from 'playwright-core';
+import { execSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,9 +10,13 @@ import { join } from 'node:path';
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
-/** A browser context on a new profile directory; its `close()` also deletes the profile. */
-export async function launchChromium(options = {}) {
-  const profile = mkdtempSync(join(tmpdir(), 'mls-web-store-e2e-'));
+/** A new profile directory; `launchChromium(options, profile)` starts Chromium on it and leaves it be. */
+export const newProfile = () => mkdtempSync(join(tmpdir(), 'mls-web-store-e2e-'));
+
+/** A browser context on `profile` (by default a new directory, deleted again by the context's `close()`). */
+export async function launchChromium(options = {}, profile = undefined) {
+  const owned = profile === undefined;
+  profile ??= newProfile();
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
@@ -23,8 +28,21 @@ export async function launchChromium(options = {}) {
     try {
       await close();
     } finally {
-      rmSync(profile, { recursive: true, force: true });
+      if (owned) rmSync(profile, { recursive: true, force: true });
     }
   };
   return context;
+}
+
+/** Kills this process's Chromium and everything it started (one process group) at once, as a crash would. */
+export function killChromium() {
+  const pids = execSync(`pgrep -P ${process.pid} -f chromium || true`).toString().split(/\s+/).filter(Boolean);
+  for (const pid of pids) {
+    try {
+      process.kill(-Number(pid), 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  return pids.length;
 }

@@ -2,6 +2,7 @@
 // (tests/e2e/harness). For each backend:
 //   kill      terminate the store's Worker in the middle of chat batch writes and MLS commits, N times;
 //   reload    reload the page mid-write, M times;
+//   browser-kill  SIGKILL the whole browser mid-write and start it again on the same profile, B times;
 //   tabs      two tabs append 1,000 messages each to one channel at the same time;
 //   takeover  close the owner tab while the other tab writes: it takes over and finishes;
 //   quota     a small quota: writes fail with QUOTA_EXCEEDED, earlier data stays, writes work once freed.
@@ -9,8 +10,9 @@
 // sequences are unique and contiguous, PRAGMA integrity_check is ok, the MLS group is at the acknowledged
 // epoch (or one past it), its membership matches the epoch, and it still encrypts.
 // Usage: node tests/e2e/crash.mjs URL [--backends opfs,indexeddb] [--kills 100] [--reloads 20]
-//        [--sections kill,reload,tabs,takeover,quota]
-import { launchChromium } from './browser.mjs';
+//        [--browser-kills 10] [--sections kill,reload,browser-kill,tabs,takeover,quota]
+import { rmSync } from 'node:fs';
+import { killChromium, launchChromium, newProfile } from './browser.mjs';
 
 const url = process.argv[2];
 const option = (flag, fallback) => {
@@ -20,18 +22,17 @@ const option = (flag, fallback) => {
 const backends = option('--backends', 'opfs,indexeddb').split(',');
 const kills = Number(option('--kills', '100'));
 const reloads = Number(option('--reloads', '20'));
-const sections = option('--sections', 'kill,reload,tabs,takeover,quota').split(',');
+const browserKills = Number(option('--browser-kills', '10'));
+const sections = option('--sections', 'kill,reload,browser-kill,tabs,takeover,quota').split(',');
 const BATCH_SIZE = 20;
 // Every other kill iteration writes large batches: a transaction then runs long enough (milliseconds of
 // synchronous wasm) for the kill to land inside it rather than between two.
 const LARGE_BATCH_SIZE = 500;
 
-const context = await launchChromium();
-
 // Everything the pages report as acknowledged, in order.
 const acks = [];
 const waiters = [];
-await context.exposeBinding('reportAck', (_source, kind, tag, value) => {
+function onAck(_source, kind, tag, value) {
   acks.push({ kind, tag, value, at: performance.now() });
   for (const waiter of [...waiters]) {
     if (waiter.test()) {
@@ -39,7 +40,13 @@ await context.exposeBinding('reportAck', (_source, kind, tag, value) => {
       waiter.resolve();
     }
   }
-});
+}
+async function startContext(profile) {
+  const started = await launchChromium({}, profile);
+  await started.exposeBinding('reportAck', onAck);
+  return started;
+}
+let context = await startContext();
 const until = (test) => (test() ? Promise.resolve() : new Promise((resolve) => waiters.push({ test, resolve })));
 const acked = (kind, tag) => acks.filter((a) => a.kind === kind && a.tag === tag).map((a) => a.value);
 
@@ -75,8 +82,8 @@ function verify(label, snapshot, { tag, afterSeq, ackedEpoch, batchSize = BATCH_
   for (const [messageId, seq] of snapshot.messages) {
     expectedSeq += 1;
     if (seq !== expectedSeq) contiguous = false;
-    const batch = Number(messageId.split('-b')[1]?.split('-m')[0]);
     if (!messageId.startsWith(`${tag}-b`)) contiguous = false;
+    const batch = Number(messageId.slice(tag.length + 2).split('-m')[0]);
     batches.set(batch, (batches.get(batch) ?? 0) + 1);
   }
   check(`${label}: sequences unique and contiguous`, contiguous, JSON.stringify(snapshot.messages.slice(0, 3)));
@@ -162,6 +169,51 @@ async function reloadSection(backend) {
   }
   await page.close();
   summary[`${backend}_reload`] = stats;
+}
+
+// Kills the whole browser (SIGKILL to Chromium's process group) while the page writes, then starts it again
+// on the same profile. Unlike worker.terminate() and reload, which let a running task finish, this stops
+// every process wherever it is, a transaction included.
+async function browserKillSection(backend) {
+  const name = `crash-browser-${backend}`;
+  const profile = newProfile();
+  const outer = context;
+  context = await startContext(profile);
+  let state = { lastSeq: 0, epoch: 0 };
+  let previousTag = null;
+  let batchSize = BATCH_SIZE;
+  const stats = { browserKills: 0, ackedBatches: 0, unackedBatchesPresent: 0, ackedCommits: 0, maxReopenMs: 0 };
+  try {
+    for (let i = 0; i <= browserKills; i += 1) {
+      const page = await newPage();
+      const opened = await call(page, 'open', name, backend);
+      stats.maxReopenMs = Math.max(stats.maxReopenMs, Math.round(opened.openMs));
+      if (previousTag) {
+        const snapshot = await call(page, 'snapshot', { name, channelId: 'c', afterSeq: state.lastSeq });
+        const result = verify(`${backend} browser kill ${i}`, snapshot, { tag: previousTag, afterSeq: state.lastSeq, ackedEpoch: state.epoch, batchSize });
+        stats.ackedBatches += result.ackedBatches;
+        stats.unackedBatchesPresent += result.presentBatches - result.ackedBatches;
+        stats.ackedCommits += result.ackedCommits;
+        state = result;
+      }
+      if (i === browserKills) break;
+      const tag = `${backend}-crash${i}`;
+      previousTag = tag;
+      batchSize = i % 2 === 1 ? LARGE_BATCH_SIZE : BATCH_SIZE;
+      const target = 1 + random(4);
+      call(page, 'work', { name, channelId: 'c', tag, batchSize }).catch(() => {});
+      await until(() => acked('batch', tag).length + acked('epoch', tag).length >= target);
+      check(`${backend} browser kill ${i}: Chromium killed`, killChromium() > 0, 'no Chromium process found');
+      await context.close().catch(() => {});
+      context = await startContext(profile);
+      stats.browserKills += 1;
+    }
+  } finally {
+    await context.close().catch(() => {});
+    rmSync(profile, { recursive: true, force: true });
+    context = outer;
+  }
+  summary[`${backend}_browser_kill`] = stats;
 }
 
 function checkAppends(label, snapshot, expected) {
@@ -269,7 +321,7 @@ async function quotaSection(backend) {
   summary[`${backend}_quota`] = { acknowledgedWhileFilling: full.written, error: full.error?.code };
 }
 
-const run = { kill: killSection, reload: reloadSection, tabs: tabsSection, takeover: takeoverSection, quota: quotaSection };
+const run = { kill: killSection, reload: reloadSection, 'browser-kill': browserKillSection, tabs: tabsSection, takeover: takeoverSection, quota: quotaSection };
 try {
   for (const backend of backends) {
     for (const section of sections) {
