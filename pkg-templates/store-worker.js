@@ -342,6 +342,9 @@ async function close() {
     }
   }
   state.channel?.close();
+  // The key was kept to reopen the store (takeover, recovery); nothing needs it any more.
+  state.key?.fill(0);
+  state.key = null;
   setRole('closed');
 }
 

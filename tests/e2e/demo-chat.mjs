@@ -55,6 +55,19 @@ try {
     return `${asyncCode} ${syncCode}`;
   });
   check('the in-worker loader refuses calls before init()', beforeInit === 'NOT_INITIALIZED NOT_INITIALIZED', beforeInit);
+  const client = await page.evaluate(async () => {
+    const { openStore, transfer, StoreError } = await import('./pkg/index.js');
+    const store = await openStore({ name: 'client-check', backend: 'memory' });
+    const value = Uint8Array.from([1, 2, 3]);
+    await store.kvPut('a', 'b', transfer(value));
+    const back = await store.kvGet('a', 'b');
+    let code = 'none';
+    try { await store.chatChannel('missing'); } catch (error) { code = `${error instanceof StoreError} ${error.code}`; }
+    await store.close();
+    const closed = await store.kvGet('a', 'b').then(() => 'resolved', (error) => error.code);
+    return `${value.byteLength} ${Array.from(back).join(',')} ${code} ${closed}`;
+  });
+  check('client: transferred argument moved, result back, typed error, calls after close rejected', client === '0 1,2,3 true CHANNEL_NOT_FOUND STORE_CLOSED', client);
   check('backend shown', ['opfs', 'indexeddb'].includes(await page.textContent('#backend')), await page.textContent('#backend'));
   check('storage estimate shown', /MB used of/.test(await page.textContent('#estimate')), await page.textContent('#estimate'));
   check('this tab owns the stores', (await page.textContent('#role')) === 'owner', await page.textContent('#role'));
