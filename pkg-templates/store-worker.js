@@ -12,6 +12,8 @@
 //   out: { op: 'opened', info } | { op: 'open-failed', error } | { op: 'done', id, value } |
 //        { op: 'failed', id, error } | { op: 'progress', id, index, args } | { op: 'role', role } | { op: 'closed' }
 import init, * as wasm from './mls_web_store.js';
+import { callHandle, callModule } from './worker-backups.js';
+import { errorOf, reviveCallbacks, serializeError, transferables } from './worker-values.js';
 
 const wasmReady = init();
 const workerId = crypto.randomUUID();
@@ -34,28 +36,7 @@ const state = {
   queued: [], // relay requests waiting for an owner
   inFlight: new Set(),
 };
-const handles = new Map();
-let nextHandle = 1;
 
-const errorOf = (code, message) => ({ name: 'MlsWebStoreError', code, message });
-function serializeError(error) {
-  if (error && typeof error === 'object' && typeof error.code === 'string') {
-    return errorOf(error.code, String(error.message));
-  }
-  return errorOf('UNEXPECTED', String(error?.message ?? error));
-}
-
-// ArrayBuffers of Uint8Arrays in a result move to the client instead of being copied.
-function transferables(value, out = [], depth = 0) {
-  if (value instanceof Uint8Array) {
-    if (!out.includes(value.buffer)) out.push(value.buffer);
-  } else if (Array.isArray(value) && depth < 4) {
-    for (const item of value) transferables(item, out, depth + 1);
-  } else if (value && typeof value === 'object' && !(value instanceof Blob) && depth < 4) {
-    for (const item of Object.values(value)) transferables(item, out, depth + 1);
-  }
-  return out;
-}
 
 // The relay's own info request (made while opening) is answered to itself, not to the client.
 const pendingInfo = new Map();
@@ -79,20 +60,6 @@ function reply(message, transfer = []) {
 
 let roleKnown;
 const roleKnownPromise = new Promise((resolve) => { roleKnown = resolve; });
-
-// Callback markers ({ __mlsWebStoreCallback: n }) in arguments become functions that report progress.
-function reviveCallbacks(args, emit) {
-  return args.map((arg) => {
-    if (!arg || typeof arg !== 'object' || arg instanceof Uint8Array || arg instanceof Blob) return arg;
-    const copy = Array.isArray(arg) ? [...arg] : { ...arg };
-    for (const [field, value] of Object.entries(copy)) {
-      if (value && typeof value === 'object' && typeof value.__mlsWebStoreCallback === 'number') {
-        copy[field] = (...values) => emit(value.__mlsWebStoreCallback, values);
-      }
-    }
-    return copy;
-  });
-}
 
 function resolveBackend(backend) {
   if (backend !== 'auto') return backend;
@@ -362,33 +329,6 @@ async function deleteStore({ name, backend }) {
   });
 }
 
-async function callModule(fn, args) {
-  await wasmReady;
-  if (fn === 'openBackup' || fn === 'latestSchemaVersion') {
-    const value = await wasm[fn](...args);
-    if (value instanceof wasm.Backup) {
-      const handle = nextHandle++;
-      handles.set(handle, value);
-      return { __mlsWebStoreHandle: handle, manifest: value.manifest };
-    }
-    return value;
-  }
-  throw errorOf('INVALID_ARGUMENT', `unknown function ${String(fn)}`);
-}
-
-async function callHandle(handle, method, args) {
-  const object = handles.get(handle);
-  if (!object) throw errorOf('STORE_CLOSED', 'this backup was closed');
-  if (method === 'close') {
-    handles.delete(handle);
-    object.free();
-    return undefined;
-  }
-  const fn = typeof method === 'string' && !method.startsWith('_') && method !== 'free' ? Object.getPrototypeOf(object)[method] : undefined;
-  if (typeof fn !== 'function') throw errorOf('INVALID_ARGUMENT', `a backup has no method ${String(method)}`);
-  return fn.apply(object, args);
-}
-
 function answer(id, work) {
   work.then(
     (value) => reply({ op: 'done', id, value }, transferables(value)),
@@ -412,7 +352,7 @@ self.onmessage = ({ data }) => {
       else relay(data);
       break;
     case 'module':
-      answer(data.id, callModule(data.fn, data.args));
+      answer(data.id, wasmReady.then(() => callModule(data.fn, data.args)));
       break;
     case 'handle':
       answer(data.id, callHandle(data.handle, data.method, data.args));

@@ -13,5 +13,4 @@ tools/node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
   --enable-multivalue --enable-reference-types \
   www/pkg/mls_web_store_bg.wasm -o www/pkg/mls_web_store_bg.opt.wasm
 mv www/pkg/mls_web_store_bg.opt.wasm www/pkg/mls_web_store_bg.wasm
-cp pkg-templates/index.js pkg-templates/index.d.ts pkg-templates/direct.js pkg-templates/direct.d.ts \
-  pkg-templates/store-worker.js www/pkg/
+cp pkg-templates/*.js pkg-templates/*.d.ts www/pkg/
