@@ -121,6 +121,18 @@ try {
   await loaded();
   await as('bob');
   check('after another reload bob has all three', (await messages()).length === 3, (await messages()).join('|'));
+
+  // A second tab on the same stores relays to this one and shows the same history.
+  const second = await context.newPage();
+  second.on('pageerror', (error) => check('no page error in the second tab', false, error.message));
+  await second.goto(url);
+  await second.waitForSelector('body[data-state]', { timeout: 120_000 });
+  await second.waitForFunction(() => !document.body.dataset.busy, null, { timeout: 120_000 });
+  check('second tab relays to the owner', (await second.textContent('#role')) === 'relay', await second.textContent('#role'));
+  const secondView = await second.$$eval('#messages li', (items) => items.map((item) => item.textContent));
+  check('second tab shows the same history', secondView.length === 3, secondView.join('|'));
+  await second.screenshot({ path: join(artifacts, `${String(++shot).padStart(2, '0')}-second-tab.png`) });
+  await second.close();
 } catch (error) {
   check('demo flow', false, error.stack ?? String(error));
   await screenshot('failure').catch(() => {});
