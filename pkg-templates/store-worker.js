@@ -32,11 +32,10 @@ const state = {
   releaseLock: null,
   abortLockWait: null,
   openAnswered: false,
-  relayed: new Map(), // request id -> { clientId, ownerId }
+  relayed: new Map(), // request id -> { ownerId, request }: calls sent to the owner, not yet answered
   queued: [], // relay requests waiting for an owner
   inFlight: new Set(),
 };
-
 
 // The relay's own info request (made while opening) is answered to itself, not to the client.
 const pendingInfo = new Map();
@@ -104,30 +103,39 @@ async function execute(method, args, emit) {
 // never got, and refuses further calls (STORE_NOT_DURABLE). The failed call reports its error; then the owner
 // reopens the store from IndexedDB, i.e. from the last acknowledged state, and carries on.
 const REOPEN_AFTER = new Set(['QUOTA_EXCEEDED', 'INDEXEDDB_ERROR', 'STORE_NOT_DURABLE']);
+let needsReopen = false;
 let reopening = null;
 
 async function reopen() {
   await Promise.allSettled([...state.inFlight]);
-  const broken = state.store;
   try {
-    await broken.close();
+    await state.store.close();
   } catch {
     // Closing reports the unwritten changes again; they are the ones being dropped.
   }
   state.store = await openWithRetry();
+  needsReopen = false;
+}
+
+function startReopen() {
+  reopening ??= reopen().catch(() => {}).finally(() => { reopening = null; });
+  return reopening;
 }
 
 async function runOwned(method, args, emit) {
-  if (reopening) await reopening;
+  if (needsReopen) await startReopen();
+  if (needsReopen) {
+    throw errorOf('STORE_NOT_DURABLE', 'the store could not be reopened after a failed IndexedDB write; the next call tries again');
+  }
   const task = execute(method, args, emit);
   state.inFlight.add(task);
   try {
     return await task;
   } catch (error) {
-    if (state.backend === 'indexeddb' && REOPEN_AFTER.has(error?.code) && !reopening) {
+    if (state.backend === 'indexeddb' && REOPEN_AFTER.has(error?.code)) {
+      needsReopen = true;
       state.inFlight.delete(task);
-      reopening = reopen().finally(() => { reopening = null; });
-      await reopening.catch(() => {});
+      await startReopen();
     }
     throw error;
   } finally {
