@@ -3,7 +3,7 @@
 // context would keep IndexedDB (and OPFS) in memory, which is not what users get.
 import { chromium } from 'playwright-core';
 import { execSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -34,9 +34,18 @@ export async function launchChromium(options = {}, profile = undefined) {
   return context;
 }
 
-/** Kills this process's Chromium and everything it started (one process group) at once, as a crash would. */
-export function killChromium() {
-  const pids = execSync(`pgrep -P ${process.pid} -f chromium || true`).toString().split(/\s+/).filter(Boolean);
+/** Kills the Chromium started on `profile` and everything it started (one process group) at once, as a crash
+ * would; other browsers of this process live on. Returns how many browsers it killed. */
+export function killChromium(profile) {
+  // pgrep -f sees only the start of Chromium's long command line: read each child's whole one instead.
+  const pids = execSync(`pgrep -P ${process.pid} || true`).toString().split(/\s+/).filter(Boolean)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(`--user-data-dir=${profile}`);
+      } catch {
+        return false;
+      }
+    });
   for (const pid of pids) {
     try {
       process.kill(-Number(pid), 'SIGKILL');

@@ -203,7 +203,7 @@ async function browserKillSection(backend) {
       const target = 1 + random(4);
       call(page, 'work', { name, channelId: 'c', tag, batchSize }).catch(() => {});
       await until(() => acked('batch', tag).length + acked('epoch', tag).length >= target);
-      check(`${backend} browser kill ${i}: Chromium killed`, killChromium() > 0, 'no Chromium process found');
+      check(`${backend} browser kill ${i}: Chromium killed`, killChromium(profile) === 1, 'not exactly one Chromium on the profile');
       await context.close().catch(() => {});
       context = await startContext(profile);
       stats.browserKills += 1;
