@@ -13,6 +13,7 @@
 //        { op: 'failed', id, error } | { op: 'progress', id, index, args } | { op: 'role', role } | { op: 'closed' }
 import init, * as wasm from './mls_web_store.js';
 import { callHandle, callModule } from './worker-backups.js';
+import { checkNotLost, register, unregister } from './worker-registry.js';
 import { errorOf, reviveCallbacks, serializeError, transferables } from './worker-values.js';
 
 const wasmReady = init();
@@ -174,7 +175,9 @@ function requestOwnership() {
     if (state.role === 'closing' || state.role === 'closed') return;
     let store;
     try {
+      if (state.backend === 'indexeddb') await checkNotLost(state.name);
       store = await openWithRetry();
+      if (state.backend === 'indexeddb') await register(state.name);
     } catch (error) {
       if (!state.openAnswered) {
         state.openAnswered = true;
@@ -330,7 +333,9 @@ async function deleteStore({ name, backend }) {
   return navigator.locks.request(`mls-web-store:${resolved}:${name}`, { ifAvailable: true }, async (lock) => {
     if (!lock) throw errorOf('STORE_IN_USE', `store ${name} is open in this or another tab: close it first`);
     try {
-      return await wasm.deleteStore(name, resolved);
+      const existed = await wasm.deleteStore(name, resolved);
+      if (resolved === 'indexeddb') await unregister(name);
+      return existed;
     } finally {
       if (resolved === 'opfs') await wasm.releaseOpfs();
     }

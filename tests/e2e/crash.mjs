@@ -5,12 +5,13 @@
 //   browser-kill  SIGKILL the whole browser mid-write and start it again on the same profile, B times;
 //   tabs      two tabs append 1,000 messages each to one channel at the same time;
 //   takeover  close the owner tab while the other tab writes: it takes over and finishes;
-//   quota     a small quota: writes fail with QUOTA_EXCEEDED, earlier data stays, writes work once freed.
+//   quota     a small quota: writes fail with QUOTA_EXCEEDED, earlier data stays, writes work once freed;
+//   discard   (IndexedDB) the browser discards the database: opening says STORE_LOST, not empty.
 // After every kill or reload: every acknowledged batch is there, every other batch is all-or-nothing,
 // sequences are unique and contiguous, PRAGMA integrity_check is ok, the MLS group is at the acknowledged
 // epoch (or one past it), its membership matches the epoch, and it still encrypts.
 // Usage: node tests/e2e/crash.mjs URL [--backends opfs,indexeddb] [--kills 100] [--reloads 20]
-//        [--browser-kills 10] [--sections kill,reload,browser-kill,tabs,takeover,quota]
+//        [--browser-kills 10] [--sections kill,reload,browser-kill,tabs,takeover,quota,discard]
 import { rmSync } from 'node:fs';
 import { killChromium, launchChromium, newProfile } from './browser.mjs';
 
@@ -23,7 +24,7 @@ const backends = option('--backends', 'opfs,indexeddb').split(',');
 const kills = Number(option('--kills', '100'));
 const reloads = Number(option('--reloads', '20'));
 const browserKills = Number(option('--browser-kills', '10'));
-const sections = option('--sections', 'kill,reload,browser-kill,tabs,takeover,quota').split(',');
+const sections = option('--sections', 'kill,reload,browser-kill,tabs,takeover,quota,discard').split(',');
 const BATCH_SIZE = 20;
 // Every other kill iteration writes large batches: a transaction then runs long enough (milliseconds of
 // synchronous wasm) for the kill to land inside it rather than between two.
@@ -90,7 +91,8 @@ function verify(label, snapshot, { tag, afterSeq, ackedEpoch, batchSize = BATCH_
   const torn = [...batches].filter(([, n]) => n !== batchSize);
   check(`${label}: every batch all-or-nothing`, torn.length === 0, JSON.stringify(torn));
   const lost = acked('batch', tag).filter((b) => batches.get(b) !== batchSize);
-  check(`${label}: every acknowledged batch present`, lost.length === 0, `lost ${JSON.stringify(lost)}`);
+  check(`${label}: every acknowledged batch present`, lost.length === 0,
+    `lost ${JSON.stringify(lost)}; the channel holds ${snapshot.count} messages, ${snapshot.messages.length} after seq ${afterSeq}, MLS epoch ${snapshot.epoch}`);
   if (snapshot.epoch !== undefined) {
     const epochs = acked('epoch', tag);
     const floor = epochs.length ? Math.max(...epochs) : ackedEpoch;
@@ -182,11 +184,21 @@ async function browserKillSection(backend) {
   let state = { lastSeq: 0, epoch: 0 };
   let previousTag = null;
   let batchSize = BATCH_SIZE;
-  const stats = { browserKills: 0, ackedBatches: 0, unackedBatchesPresent: 0, ackedCommits: 0, maxReopenMs: 0 };
+  const stats = { browserKills: 0, ackedBatches: 0, unackedBatchesPresent: 0, ackedCommits: 0, maxReopenMs: 0, discardedByBrowser: 0 };
   try {
     for (let i = 0; i <= browserKills; i += 1) {
       const page = await newPage();
-      const opened = await call(page, 'open', name, backend);
+      let opened = await call(page, 'tryOpen', name, backend);
+      if (opened.error === 'STORE_LOST') {
+        // Chromium discarded the IndexedDB database after the crash: the store must say so, not open empty.
+        check(`${backend} browser kill ${i}: only IndexedDB is ever discarded`, backend === 'indexeddb', 'an OPFS store was lost');
+        stats.discardedByBrowser += 1;
+        await call(page, 'remove', name, backend);
+        opened = await call(page, 'open', name, backend);
+        state = { lastSeq: 0, epoch: 0 };
+        previousTag = null;
+      }
+      check(`${backend} browser kill ${i}: the store opens`, !opened.error, opened.error);
       stats.maxReopenMs = Math.max(stats.maxReopenMs, Math.round(opened.openMs));
       if (previousTag) {
         const snapshot = await call(page, 'snapshot', { name, channelId: 'c', afterSeq: state.lastSeq });
@@ -281,6 +293,31 @@ async function takeoverSection(backend) {
   summary[`${backend}_takeover`] = stats;
 }
 
+// The browser discarding a store's IndexedDB database (Chromium does so with databases it finds damaged
+// after a crash) must surface as STORE_LOST, never as an empty store; deleteStore() then starts over.
+async function discardSection(backend) {
+  if (backend !== 'indexeddb') return;
+  const page = await newPage();
+  const name = 'discarded';
+  await call(page, 'remove', name, backend).catch(() => {});
+  await call(page, 'open', name, backend);
+  await call(page, 'appendMany', { name, channelId: 'c', tag: 'before-discard', count: 10 });
+  await call(page, 'close', name);
+  await call(page, 'discardIndexedDb', name);
+  const reopened = await call(page, 'tryOpen', name, backend);
+  check(`${backend} discard: the store refuses to open with STORE_LOST`, reopened.error === 'STORE_LOST', JSON.stringify(reopened));
+  await call(page, 'remove', name, backend);
+  const fresh = await call(page, 'tryOpen', name, backend);
+  check(`${backend} discard: after deleteStore() it opens, empty`, !fresh.error, JSON.stringify(fresh));
+  if (!fresh.error) {
+    const snapshot = await call(page, 'snapshot', { name, channelId: 'c', mls: false });
+    check(`${backend} discard: the new store is empty`, snapshot.count === 0, `${snapshot.count} messages`);
+    await call(page, 'close', name);
+  }
+  await page.close();
+  summary[`${backend}_discard`] = { detected: reopened.error === 'STORE_LOST' };
+}
+
 async function quotaSection(backend) {
   const page = await newPage();
   const name = `quota-${backend}`;
@@ -321,7 +358,7 @@ async function quotaSection(backend) {
   summary[`${backend}_quota`] = { acknowledgedWhileFilling: full.written, error: full.error?.code };
 }
 
-const run = { kill: killSection, reload: reloadSection, 'browser-kill': browserKillSection, tabs: tabsSection, takeover: takeoverSection, quota: quotaSection };
+const run = { kill: killSection, reload: reloadSection, 'browser-kill': browserKillSection, discard: discardSection, tabs: tabsSection, takeover: takeoverSection, quota: quotaSection };
 try {
   for (const backend of backends) {
     for (const section of sections) {

@@ -41,6 +41,15 @@ window.h = {
     return { role: stores[name].role, backend: stores[name].backend, openMs: performance.now() - started };
   },
 
+  // As open(), but a refusal comes back as { error: code } (the crash test expects STORE_LOST at times).
+  async tryOpen(name, backend) {
+    try {
+      return await window.h.open(name, backend);
+    } catch (error) {
+      return { error: error.code ?? String(error) };
+    }
+  },
+
   role: (name) => stores[name]?.role,
 
   kill(name) {
@@ -175,6 +184,13 @@ window.h = {
     const bytes = await store.kvGet('harness', key);
     return bytes ? decoder.decode(bytes) : null;
   },
+
+  // What Chromium does to a damaged IndexedDB after a crash: the database is gone.
+  discardIndexedDb: (name) => new Promise((resolve, reject) => {
+    const request = indexedDB.deleteDatabase(`mls-web-store/${name}`);
+    request.onsuccess = () => resolve();
+    request.onerror = () => reject(request.error);
+  }),
 
   simulateStorageFull: (name, on) => stores[name].debugSimulateStorageFull(on),
   estimate: storageEstimate,
