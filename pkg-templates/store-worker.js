@@ -48,14 +48,9 @@ function reply(message, transfer = []) {
   }
   if (message.op === 'progress') return;
   pendingInfo.delete(message.id);
+  // `__info` is a read, so an owner that went away meanwhile is asked again, never answered OWNER_CHANGED.
   if (message.op === 'done') pending.resolve(message.value);
-  else if (message.error.code !== 'OWNER_CHANGED') pending.reject(message.error);
-  else if (state.role === 'owner') pending.resolve(storeInfo());
-  else {
-    // The owner went away while we asked: ask the next one.
-    pendingInfo.set(message.id, pending);
-    relay({ id: message.id, method: '__info', args: [] });
-  }
+  else pending.reject(message.error);
 }
 
 let roleKnown;
@@ -313,8 +308,8 @@ async function close() {
   if (wasOwner && state.store) {
     await Promise.allSettled([...state.inFlight]);
     try {
+      // Closing the store also lets go of its OPFS handles.
       await state.store.close();
-      if (state.backend === 'opfs') await wasm.releaseOpfs();
     } finally {
       state.releaseLock?.();
     }

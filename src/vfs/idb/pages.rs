@@ -94,6 +94,18 @@ pub(crate) struct Stored {
     pub pages: Vec<(u64, Vec<u8>)>,
 }
 
+/// The number stored under `key` in the `meta` object store, if any.
+async fn meta_number(
+    meta: &indexed_db_futures::object_store::ObjectStore<'_>,
+    key: &str,
+) -> Result<Option<f64>, VfsError> {
+    meta.get(key)
+        .primitive()
+        .map_err(|e| idb_error("read", e))?
+        .await
+        .map_err(|e| idb_error("read", e))
+}
+
 /// Whether the database holds a file (a stored size above zero), without reading its pages.
 pub(crate) async fn holds_file(db: &Database) -> Result<bool, VfsError> {
     let tx = db
@@ -101,12 +113,7 @@ pub(crate) async fn holds_file(db: &Database) -> Result<bool, VfsError> {
         .build()
         .map_err(|e| idb_error("read", e))?;
     let meta = tx.object_store(META).map_err(|e| idb_error("read", e))?;
-    let size: Option<f64> = meta
-        .get(SIZE_KEY)
-        .primitive()
-        .map_err(|e| idb_error("read", e))?
-        .await
-        .map_err(|e| idb_error("read", e))?;
+    let size = meta_number(&meta, SIZE_KEY).await?;
     Ok(size.is_some_and(|size| size > 0.0))
 }
 
@@ -118,18 +125,8 @@ pub(crate) async fn load(db: &Database) -> Result<Stored, VfsError> {
         .map_err(|e| idb_error("read", e))?;
     let pages = tx.object_store(PAGES).map_err(|e| idb_error("read", e))?;
     let meta = tx.object_store(META).map_err(|e| idb_error("read", e))?;
-    let size: Option<f64> = meta
-        .get(SIZE_KEY)
-        .primitive()
-        .map_err(|e| idb_error("read", e))?
-        .await
-        .map_err(|e| idb_error("read", e))?;
-    let commit: Option<f64> = meta
-        .get(COMMIT_KEY)
-        .primitive()
-        .map_err(|e| idb_error("read", e))?
-        .await
-        .map_err(|e| idb_error("read", e))?;
+    let size = meta_number(&meta, SIZE_KEY).await?;
+    let commit = meta_number(&meta, COMMIT_KEY).await?;
     let keys: Vec<f64> = pages
         .get_all_keys()
         .primitive()
