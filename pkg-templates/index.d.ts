@@ -23,11 +23,15 @@ export type StoreRole = 'owner' | 'relay';
 export type RemoteStore = Omit<RemoteMethods<Store>, 'free' | 'close' | typeof Symbol.dispose | 'rekey'> & {
   readonly name: string;
   readonly backend: 'opfs' | 'indexeddb' | 'memory';
+  /** Why the store is on that backend (with "auto": what was tried, what failed), in words. */
+  readonly backendReason: string;
   readonly persistent: boolean;
   readonly encrypted: boolean;
   readonly role: StoreRole;
-  /** The browser's answer to `navigator.storage.persist()` / `persisted()`. */
+  /** The browser's answer to `navigator.storage.persist()` / `persisted()`; false until it answered. */
   readonly persisted: boolean;
+  /** Resolves to that answer whenever it comes (Firefox waits for the user; opening does not). */
+  readonly persistence: Promise<boolean>;
   rekey(key: Uint8Array | null): Promise<void>;
   /** Waits for calls in flight, closes the database, lets another tab take over, stops the worker. */
   close(): Promise<void>;
@@ -44,6 +48,9 @@ export interface OpenOptions {
   persist?: boolean;
   /** Called when this tab becomes the owner or starts relaying to another tab's owner. */
   onRoleChange?: (role: StoreRole) => void;
+  /** How long the tab holding the store may leave pings unanswered before a waiting tab takes it over
+   * (default 10 000 ms). A holder that runs again after that cannot write: its writes fail with OWNER_CHANGED. */
+  livenessMs?: number;
   /** Where store-worker.js is served, if a bundler moved it. */
   workerUrl?: string | URL;
 }

@@ -105,23 +105,30 @@ class WorkerConnection {
   }
 }
 
-const LOCAL = new Set(['name', 'backend', 'persistent', 'encrypted', 'role', 'persisted', 'rekey', 'close', 'terminate', 'then']);
+const LOCAL = new Set(['name', 'backend', 'backendReason', 'persistent', 'persistence', 'encrypted', 'role', 'persisted', 'rekey', 'close', 'terminate', 'then']);
 
 /**
  * Opens (creating if needed) store `name` in the package's Worker. `backend`: "auto" (default), "opfs",
  * "indexeddb" or "memory". `key`: 32 bytes to encrypt the database. `persist: true` asks the browser to keep
- * the origin's storage (`navigator.storage.persist()`); `store.persisted` reports the answer.
+ * the origin's storage (`navigator.storage.persist()`) without waiting for the answer (Firefox asks the
+ * user, who may never answer); `store.persistence` resolves to it and `store.persisted` shows it once known.
  * `onRoleChange(role)` tells when this tab starts owning the store ("owner") or relays to another tab ("relay").
+ * `livenessMs` (default 10 000): how long the tab holding the store may leave pings unanswered before a
+ * waiting tab takes the store over.
  */
-export async function openStore({ name, backend = 'auto', key, persist = false, onRoleChange, workerUrl } = {}) {
+export async function openStore({ name, backend = 'auto', key, persist = false, onRoleChange, workerUrl, livenessMs } = {}) {
   if (typeof name !== 'string') throw new StoreError('INVALID_ARGUMENT', 'openStore({ name }) needs a store name');
   const connection = new WorkerConnection(workerUrl);
-  const persisted = persist ? await requestPersistence() : await isPersisted();
+  let persisted = false;
+  const persistence = (persist ? requestPersistence() : isPersisted()).then((answer) => {
+    persisted = answer;
+    return answer;
+  });
   const info = await new Promise((resolve, reject) => {
     connection.on('opened', (data) => resolve(data.info));
     connection.on('open-failed', (data) => reject(toError(data.error)));
     connection.on('dead', reject);
-    connection.worker.postMessage({ op: 'open', name, backend, key });
+    connection.worker.postMessage({ op: 'open', name, backend, key, livenessMs });
   }).catch((error) => {
     connection.worker.terminate();
     throw error;
@@ -135,12 +142,16 @@ export async function openStore({ name, backend = 'auto', key, persist = false, 
   const target = {
     get name() { return info.name; },
     get backend() { return info.backend; },
+    /** Why the store is on that backend (with "auto": what was tried, what failed). */
+    get backendReason() { return info.backendReason; },
     get persistent() { return info.persistent; },
     get encrypted() { return info.encrypted; },
     /** "owner" while this tab holds the database, "relay" while another tab does. */
     get role() { return role; },
-    /** Whether the browser promised to keep this origin's storage (`navigator.storage.persisted()`). */
+    /** Whether the browser promised to keep this origin's storage; false until it answered. */
     get persisted() { return persisted; },
+    /** Resolves to the browser's answer to `persist()` (or `persisted()`), whenever it comes. */
+    get persistence() { return persistence; },
     async rekey(newKey) {
       await connection.request({ op: 'call', method: 'rekey' }, [newKey]);
       info.encrypted = newKey != null;

@@ -1,13 +1,19 @@
 // The package's own dedicated Worker: it loads the wasm, and either OWNS a store (holds its Web Lock and its
 // database) or RELAYS calls to the tab that owns it. Exactly one worker per origin owns a store at a time
-// (the lock `mls-web-store:<backend>:<name>`); the others forward their calls over a BroadcastChannel of the
-// same name and queue for the lock, so when the owner's tab closes, crashes or reloads, the next in line opens
-// the database and announces itself. A read whose owner vanished before answering is asked again of the
-// next owner; a write fails with OWNER_CHANGED (it may or may not have been applied: retry idempotent writes
-// with the same ids).
+// (the lock `mls-web-store:<name>`); the others forward their calls over a BroadcastChannel of the same name
+// and queue for the lock, so when the owner's tab closes, crashes or reloads, the next in line opens the
+// database and announces itself. A read whose owner vanished before answering is asked again of the next
+// owner; a write fails with OWNER_CHANGED (it may or may not have been applied: retry idempotent writes with
+// the same ids).
+//
+// Locks can misbehave (WebKit keeps a Worker's lock across a reload; a frozen tab keeps its lock): a waiting
+// worker pings the holder over the channel, and when nothing has answered for `livenessMs` it steals the
+// lock. The stale holder, if it ever runs again, cannot write: on OPFS its exclusive sync access handles
+// keep the new owner out until it lets go, and on IndexedDB every write checks the owner epoch that each open
+// raises, so its writes fail with OWNER_CHANGED and write nothing; it then closes and relays.
 //
 // Protocol with the client (index.js), all `postMessage`:
-//   in:  { op: 'open', name, backend, key } | { op: 'call', id, method, args } | { op: 'module', id, fn, args }
+//   in:  { op: 'open', name, backend, key, livenessMs } | { op: 'call', id, method, args } | { op: 'module', id, fn, args }
 //        { op: 'handle', id, handle, method, args } | { op: 'close' } | { op: 'delete', id, name, backend }
 //   out: { op: 'opened', info } | { op: 'open-failed', error } | { op: 'done', id, value } |
 //        { op: 'failed', id, error } | { op: 'progress', id, index, args } | { op: 'role', role } | { op: 'closed' }
@@ -21,6 +27,10 @@ const workerId = crypto.randomUUID();
 // How long a reopening owner keeps retrying while the previous owner's OPFS handles are still being let go
 // (Chrome releases them a moment after a worker dies or a tab reloads).
 const OPFS_RETRY_MS = 20_000;
+// How often a waiting worker asks the lock holder whether it is alive, and how long a silent holder keeps
+// the lock before it is stolen (openStore's `livenessMs`).
+const PING_MS = 500;
+const DEFAULT_LIVENESS_MS = 10_000;
 
 const state = {
   name: null,
@@ -36,7 +46,12 @@ const state = {
   relayed: new Map(), // request id -> { ownerId, request }: calls sent to the owner, not yet answered
   queued: [], // relay requests waiting for an owner
   inFlight: new Set(),
+  holdsLock: false,
+  livenessMs: DEFAULT_LIVENESS_MS,
+  lastHeardFromHolder: 0,
+  livenessTimer: null,
 };
+const lockName = () => `mls-web-store:${state.name}`;
 
 // The relay's own info request (made while opening) is answered to itself, not to the client.
 const pendingInfo = new Map();
@@ -56,13 +71,6 @@ function reply(message, transfer = []) {
 let roleKnown;
 const roleKnownPromise = new Promise((resolve) => { roleKnown = resolve; });
 
-function resolveBackend(backend) {
-  if (backend !== 'auto') return backend;
-  return typeof FileSystemSyncAccessHandle === 'function' && navigator.storage?.getDirectory
-    ? 'opfs'
-    : 'indexeddb';
-}
-
 async function openWithRetry() {
   const started = Date.now();
   for (let attempt = 0; ; attempt += 1) {
@@ -80,6 +88,7 @@ function storeInfo() {
   return {
     name: store.name,
     backend: store.backend,
+    backendReason: store.backendReason,
     persistent: store.persistent,
     encrypted: store.encrypted,
     schemaVersion: store.schemaVersion(),
@@ -128,7 +137,11 @@ async function runOwned(method, args, emit) {
   try {
     return await task;
   } catch (error) {
-    if (state.backend === 'indexeddb' && REOPEN_AFTER.has(error?.code)) {
+    if (error?.code === 'OWNER_CHANGED' && state.role === 'owner') {
+      // Fenced: another worker took the store over (it stole the lock from this one while it was silent).
+      state.inFlight.delete(task);
+      loseOwnership();
+    } else if (state.backend === 'indexeddb' && REOPEN_AFTER.has(error?.code)) {
       needsReopen = true;
       state.inFlight.delete(task);
       await startReopen();
@@ -163,17 +176,24 @@ function becomeOwner(store) {
   for (const request of state.queued.splice(0)) runLocal(request);
 }
 
-function requestOwnership() {
-  const abort = new AbortController();
+// Queues for the store's lock (or, with `steal`, takes it from a holder that stopped answering) and opens
+// the store once it is granted.
+function requestOwnership({ steal = false } = {}) {
+  const abort = steal ? null : new AbortController();
   state.abortLockWait = abort;
-  navigator.locks.request(`mls-web-store:${state.backend}:${state.name}`, { signal: abort.signal }, async () => {
+  const options = steal ? { steal: true } : { signal: abort.signal };
+  navigator.locks.request(lockName(), options, async () => {
     if (state.role === 'closing' || state.role === 'closed') return;
+    state.holdsLock = true;
+    stopLivenessWatch();
     let store;
     try {
-      if (state.backend === 'indexeddb') await checkNotLost(state.name);
+      if (state.requested !== 'opfs' && state.requested !== 'memory') await checkNotLost(state.name);
       store = await openWithRetry();
+      state.backend = store.backend;
       if (state.backend === 'indexeddb') await register(state.name);
     } catch (error) {
+      state.holdsLock = false;
       if (!state.openAnswered) {
         state.openAnswered = true;
         reply({ op: 'open-failed', error: serializeError(error) });
@@ -187,8 +207,13 @@ function requestOwnership() {
       reply({ op: 'opened', info: { ...storeInfo(), role: 'owner' } });
     }
     await new Promise((resolve) => { state.releaseLock = resolve; });
+    state.holdsLock = false;
   }).catch((error) => {
-    if (error?.name === 'AbortError') return;
+    if (error?.name === 'AbortError') {
+      // Our own abort of a queued request, or the lock was stolen from this owner.
+      if (state.role === 'owner') loseOwnership();
+      return;
+    }
     if (!state.openAnswered) {
       state.openAnswered = true;
       reply({ op: 'open-failed', error: serializeError(error) });
@@ -196,10 +221,62 @@ function requestOwnership() {
   });
 }
 
+// This worker's store was taken over (its lock stolen, or a write fenced): it closes its copy (letting go of
+// OPFS handles), answers its calls in flight with OWNER_CHANGED, and queues for the lock again as a relay.
+let losing = null;
+function loseOwnership() {
+  if (state.role !== 'owner' || losing) return;
+  losing = (async () => {
+    const store = state.store;
+    state.store = null;
+    state.ownerId = null;
+    state.holdsLock = false;
+    setRole('relay');
+    await Promise.allSettled([...state.inFlight]);
+    // A fenced store cannot write what it holds; closing drops it all the same and lets go of its handles.
+    await store?.close().catch(() => {});
+    state.releaseLock?.();
+    state.releaseLock = null;
+    if (state.role === 'relay') {
+      requestOwnership();
+      startLivenessWatch();
+      state.channel.postMessage({ kind: 'hello', from: workerId });
+    }
+  })().finally(() => { losing = null; });
+}
+
+// While this worker waits for the lock, it pings the holder; a holder silent for `livenessMs` loses the lock.
+function startLivenessWatch() {
+  if (state.livenessTimer) return;
+  state.lastHeardFromHolder = Date.now();
+  state.livenessTimer = setInterval(() => {
+    if (state.holdsLock || state.role === 'closing' || state.role === 'closed') {
+      stopLivenessWatch();
+      return;
+    }
+    if (Date.now() - state.lastHeardFromHolder > state.livenessMs) {
+      stopLivenessWatch();
+      state.abortLockWait?.abort();
+      requestOwnership({ steal: true });
+      return;
+    }
+    state.channel.postMessage({ kind: 'ping', from: workerId });
+  }, PING_MS);
+}
+
+function stopLivenessWatch() {
+  clearInterval(state.livenessTimer);
+  state.livenessTimer = null;
+}
+
 function onChannelMessage({ data }) {
   if (!data || typeof data !== 'object') return;
+  // Anything the holder says shows it is alive.
+  if (['owner', 'pong', 'response', 'progress'].includes(data.kind)) state.lastHeardFromHolder = Date.now();
   if (data.kind === 'hello' && state.role === 'owner') {
     announceOwner();
+  } else if (data.kind === 'ping' && state.holdsLock) {
+    state.channel.postMessage({ kind: 'pong', from: workerId });
   } else if (data.kind === 'owner' && data.ownerId !== workerId) {
     const previous = state.ownerId;
     state.ownerId = data.ownerId;
@@ -261,11 +338,13 @@ function runLocal({ id, method, args }) {
 
 // --- messages from the client ------------------------------------------------------------------------------
 
-async function open({ name, backend, key }) {
+async function open({ name, backend, key, livenessMs }) {
   await wasmReady;
   state.name = name;
   state.key = key ?? null;
-  state.backend = resolveBackend(backend ?? 'auto');
+  state.requested = backend ?? 'auto';
+  state.backend = state.requested;
+  if (Number.isFinite(livenessMs) && livenessMs > 0) state.livenessMs = livenessMs;
   if (state.backend === 'memory') {
     // Ephemeral and private to this worker: nothing to share, nothing to lock.
     becomeOwnerAlone(await openWithRetry());
@@ -274,9 +353,10 @@ async function open({ name, backend, key }) {
   if (!navigator.locks || typeof BroadcastChannel !== 'function') {
     throw errorOf('LOCKS_UNAVAILABLE', 'this browser has no Web Locks or BroadcastChannel: the store cannot be shared safely between tabs');
   }
-  state.channel = new BroadcastChannel(`mls-web-store:${state.backend}:${state.name}`);
+  state.channel = new BroadcastChannel(lockName());
   state.channel.onmessage = onChannelMessage;
   requestOwnership();
+  startLivenessWatch();
   state.channel.postMessage({ kind: 'hello', from: workerId });
   // A relay's open completes once the owner answered who it is and what it has open.
   await roleKnownPromise;
@@ -304,6 +384,7 @@ function becomeOwnerAlone(store) {
 async function close() {
   const wasOwner = state.role === 'owner';
   setRole('closing');
+  stopLivenessWatch();
   state.abortLockWait?.abort();
   if (wasOwner && state.store) {
     await Promise.allSettled([...state.inFlight]);
@@ -323,16 +404,16 @@ async function close() {
 
 async function deleteStore({ name, backend }) {
   await wasmReady;
-  const resolved = resolveBackend(backend ?? 'auto');
+  const resolved = backend ?? 'auto';
   if (resolved === 'memory') return wasm.deleteStore(name, resolved);
-  return navigator.locks.request(`mls-web-store:${resolved}:${name}`, { ifAvailable: true }, async (lock) => {
+  return navigator.locks.request(`mls-web-store:${name}`, { ifAvailable: true }, async (lock) => {
     if (!lock) throw errorOf('STORE_IN_USE', `store ${name} is open in this or another tab: close it first`);
     try {
       const existed = await wasm.deleteStore(name, resolved);
-      if (resolved === 'indexeddb') await unregister(name);
+      if (resolved !== 'opfs') await unregister(name);
       return existed;
     } finally {
-      if (resolved === 'opfs') await wasm.releaseOpfs();
+      if (resolved !== 'indexeddb') await wasm.releaseOpfs().catch(() => {});
     }
   });
 }

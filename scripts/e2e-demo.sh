@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the demo package, type-checks its declarations, serves www/ on a free loopback port and drives it
-# in headless Chromium.
+# in Chromium, Firefox and WebKitGTK (E2E_ENGINES=chromium,firefox picks; tests/e2e/webdriver.mjs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -9,6 +9,4 @@ bash scripts/build-www.sh
 # The generated TypeScript declarations, as an app would use them.
 tests/e2e/node_modules/.bin/tsc -p tests/types/tsconfig.json
 echo "typescript: tests/types/consumer.ts type-checks against www/pkg"
-source scripts/lib/serve.sh
-serve_dir www
-node tests/e2e/demo-chat.mjs "http://127.0.0.1:$port/"
+node tests/e2e/demo-chat.mjs www "$@"

@@ -5,11 +5,16 @@ set -euo pipefail
 export PATH="$HOME/.cargo/bin:$PATH"
 
 WASM_BINDGEN_VERSION=0.2.130
+GECKODRIVER_VERSION=0.37.1
 
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 command -v clang >/dev/null 2>&1 || need_apt+=(clang)
+# Firefox and WebKitGTK (WebKitWebDriver drives MiniBrowser, which needs an X server: Xvfb).
+command -v firefox-esr >/dev/null 2>&1 || need_apt+=(firefox-esr)
+command -v WebKitWebDriver >/dev/null 2>&1 || need_apt+=(webkit2gtk-driver)
+command -v xvfb-run >/dev/null 2>&1 || need_apt+=(xvfb)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: apt-get install ${need_apt[*]}"
   SUDO=""
@@ -39,4 +44,9 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGE
   cargo install wasm-bindgen-cli --version "=$WASM_BINDGEN_VERSION" --force
 fi
 
-echo "setup: ok (chromium $(chromium --version 2>/dev/null | awk '{print $2}'), wasm-pack $(wasm-pack --version | awk '{print $2}'), wasm-bindgen $WASM_BINDGEN_VERSION)"
+if [ "$(geckodriver --version 2>/dev/null | awk 'NR==1{print $2}')" != "$GECKODRIVER_VERSION" ]; then
+  echo "setup: cargo install geckodriver $GECKODRIVER_VERSION"
+  cargo install --locked geckodriver --version "=$GECKODRIVER_VERSION" --force
+fi
+
+echo "setup: ok (chromium $(chromium --version 2>/dev/null | awk '{print $2}'), wasm-pack $(wasm-pack --version | awk '{print $2}'), wasm-bindgen $WASM_BINDGEN_VERSION, firefox $(firefox-esr --version 2>/dev/null | awk '{print $3}'), geckodriver $GECKODRIVER_VERSION, WebKitWebDriver $(dpkg-query -W -f='${Version}' webkit2gtk-driver 2>/dev/null))"

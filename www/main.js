@@ -31,8 +31,11 @@ async function openMember(member) {
 async function showStatus() {
   const store = stores[me];
   show('backend', store.backend);
+  $('backend').title = store.backendReason;
   show('role', store.role);
   show('persisted', store.persisted);
+  // Firefox asks the user; the page works meanwhile and shows the answer when it comes.
+  store.persistence.then((answer) => { if (stores[me] === store) show('persisted', answer); });
   const estimate = await storageEstimate();
   show('estimate', estimate ? `${(estimate.usage / 1e6).toFixed(2)} MB used of ${(estimate.quota / 1e9).toFixed(1)} GB` : 'unknown');
 }

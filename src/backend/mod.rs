@@ -1,5 +1,7 @@
-//! Where a store's database file lives, chosen when it is opened. `Auto` picks OPFS where sync access handles
-//! exist, else IndexedDB; a persistent backend that is unavailable is an error, never a quiet in-memory store.
+//! Where a store's database file lives, chosen when it is opened. `Auto` follows the placement record of a
+//! store that exists; a new store goes to OPFS if OPFS really works here, else IndexedDB. A persistent
+//! backend that is unavailable is an error, never a quiet in-memory store, and a store is never opened empty
+//! on another backend than the one holding its data.
 //!
 //! This file is the platform-independent part (names and choices); the VFS glue for each backend lives in
 //! `vfs`, compiled only for the browser.
@@ -10,8 +12,8 @@ use std::str::FromStr;
 /// The backend a caller asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum BackendChoice {
-    /// OPFS where this context has sync access handles (a dedicated Worker), else IndexedDB; else an error
-    /// naming why.
+    /// The backend recorded for an existing store; for a new one OPFS where it really works (a dedicated
+    /// Worker, not a private mode that refuses it), else IndexedDB; else an error naming both reasons.
     #[default]
     Auto,
     /// SQLite on the Origin Private File System through the `sahpool` VFS. Dedicated Worker only.
@@ -39,6 +41,13 @@ impl Backend {
             Backend::IndexedDb => "indexeddb",
             Backend::Memory => "memory",
         }
+    }
+
+    /// The backend named `name` (as [`Backend::as_str`] prints it).
+    pub fn from_name(name: &str) -> Option<Backend> {
+        [Backend::Opfs, Backend::IndexedDb, Backend::Memory]
+            .into_iter()
+            .find(|backend| backend.as_str() == name)
     }
 
     /// True when data survives a reload.
@@ -75,7 +84,8 @@ impl FromStr for BackendChoice {
 /// What the running context offers, probed once per open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Capabilities {
-    /// OPFS sync access handles can be created here (dedicated Worker in a secure context).
+    /// OPFS sync access handle interfaces exist here (a dedicated Worker in a secure context). They may
+    /// still fail when used: private modes refuse the OPFS root, some ports refuse sync handles.
     pub opfs_sync_access: bool,
     /// `indexedDB` exists in this global scope.
     pub indexed_db: bool,
@@ -83,43 +93,148 @@ pub struct Capabilities {
 
 /// Why a requested backend cannot be used here.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("no {requested} backend here: {reason}")]
-pub struct BackendUnavailable {
-    pub requested: &'static str,
-    pub reason: &'static str,
+#[non_exhaustive]
+pub enum BackendUnavailable {
+    /// No backend of the kind asked for works in this context.
+    #[error("no {requested} backend here: {reason}")]
+    NotHere {
+        requested: &'static str,
+        reason: String,
+    },
+    /// The store's data lives on `backend`, which cannot be reached now. Opening it elsewhere would show an
+    /// empty store beside the real one, so it is refused.
+    #[error(
+        "store {name:?} lives on {backend}, which is unavailable here ({reason}); \
+         it was not opened on another backend, so its data stays where it is"
+    )]
+    StoreUnreachable {
+        name: String,
+        backend: Backend,
+        reason: String,
+    },
 }
 
 const NO_OPFS: &str =
     "OPFS sync access handles exist only in a dedicated Worker of a secure context \
                        (open the store inside a Worker)";
-
 const NO_INDEXED_DB: &str = "this context has no indexedDB (some private modes disable it)";
 const NO_PERSISTENCE: &str =
     "neither OPFS sync access handles (dedicated Worker only) nor indexedDB exist in this context";
 
-/// Resolves a choice against what the context offers.
+/// Why a store is on the backend it is on; `store.backendReason` in JavaScript.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BackendReason {
+    /// The caller named the backend.
+    Requested,
+    /// `auto`, and the store was created on this backend earlier (the placement record says so).
+    Recorded,
+    /// `auto`, a new store, and OPFS really installed here (root directory and sync access handles).
+    OpfsWorks,
+    /// `auto`, a new store, in a context without OPFS sync access handles (the main thread, an old engine).
+    NoOpfsHere,
+    /// `auto`, a new store, and OPFS failed for an environmental reason (private mode, an unsupported port).
+    OpfsUnavailable(String),
+}
+
+impl fmt::Display for BackendReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BackendReason::Requested => f.write_str("requested by the caller"),
+            BackendReason::Recorded => {
+                f.write_str("auto: the store was created on this backend (placement record)")
+            }
+            BackendReason::OpfsWorks => f.write_str("auto: OPFS sync access handles work here"),
+            BackendReason::NoOpfsHere => f.write_str(
+                "auto: no OPFS sync access handles in this context (not a dedicated Worker, or an engine without them)",
+            ),
+            BackendReason::OpfsUnavailable(why) => {
+                write!(f, "auto: OPFS is unavailable here ({why})")
+            }
+        }
+    }
+}
+
+/// Where to open a store, decided before storage is touched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Placement {
+    /// On this backend, and nowhere else.
+    On(Backend, BackendReason),
+    /// A new store under `auto` where both exist: OPFS if it really works, IndexedDB if OPFS is unavailable
+    /// for an environmental reason (see [`Placement::may_fall_back`]).
+    OpfsElseIndexedDb,
+}
+
+/// What the placement record says about a store, as far as it could be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// The store was created on this backend.
+    On(Backend),
+    /// The record was read: no such store was ever created (or it was deleted).
+    Nothing,
+    /// The record could not be read (no IndexedDB here, or it failed). Falling back is then unsafe: the
+    /// store may exist on OPFS.
+    Unknown,
+}
+
+/// Decides where store `name` opens, from the caller's choice, the context and the placement record.
 ///
 /// # Errors
-/// A persistent backend was asked for (explicitly or through `Auto`) and none is available.
-pub fn resolve(choice: BackendChoice, caps: Capabilities) -> Result<Backend, BackendUnavailable> {
+/// No persistent backend exists here, or the store lives on a backend this context cannot reach.
+pub fn place(
+    name: &str,
+    choice: BackendChoice,
+    caps: Capabilities,
+    recorded: Recorded,
+) -> Result<Placement, BackendUnavailable> {
+    let not_here = |requested, reason: &str| BackendUnavailable::NotHere {
+        requested,
+        reason: reason.to_owned(),
+    };
     match choice {
-        BackendChoice::Memory => Ok(Backend::Memory),
-        BackendChoice::Opfs if caps.opfs_sync_access => Ok(Backend::Opfs),
-        BackendChoice::Opfs => Err(BackendUnavailable {
-            requested: "opfs",
-            reason: NO_OPFS,
-        }),
-        BackendChoice::IndexedDb if caps.indexed_db => Ok(Backend::IndexedDb),
-        BackendChoice::IndexedDb => Err(BackendUnavailable {
-            requested: "indexeddb",
-            reason: NO_INDEXED_DB,
-        }),
-        BackendChoice::Auto if caps.opfs_sync_access => Ok(Backend::Opfs),
-        BackendChoice::Auto if caps.indexed_db => Ok(Backend::IndexedDb),
-        BackendChoice::Auto => Err(BackendUnavailable {
-            requested: "persistent",
-            reason: NO_PERSISTENCE,
-        }),
+        BackendChoice::Memory => Ok(Placement::On(Backend::Memory, BackendReason::Requested)),
+        BackendChoice::Opfs if caps.opfs_sync_access => {
+            Ok(Placement::On(Backend::Opfs, BackendReason::Requested))
+        }
+        BackendChoice::Opfs => Err(not_here("opfs", NO_OPFS)),
+        BackendChoice::IndexedDb if caps.indexed_db => {
+            Ok(Placement::On(Backend::IndexedDb, BackendReason::Requested))
+        }
+        BackendChoice::IndexedDb => Err(not_here("indexeddb", NO_INDEXED_DB)),
+        BackendChoice::Auto => match recorded {
+            Recorded::On(Backend::Opfs) if !caps.opfs_sync_access => {
+                Err(BackendUnavailable::StoreUnreachable {
+                    name: name.to_owned(),
+                    backend: Backend::Opfs,
+                    reason: NO_OPFS.to_owned(),
+                })
+            }
+            Recorded::On(Backend::IndexedDb) if !caps.indexed_db => {
+                Err(BackendUnavailable::StoreUnreachable {
+                    name: name.to_owned(),
+                    backend: Backend::IndexedDb,
+                    reason: NO_INDEXED_DB.to_owned(),
+                })
+            }
+            Recorded::On(backend) => Ok(Placement::On(backend, BackendReason::Recorded)),
+            Recorded::Nothing | Recorded::Unknown if caps.opfs_sync_access && caps.indexed_db => {
+                Ok(Placement::OpfsElseIndexedDb)
+            }
+            Recorded::Nothing | Recorded::Unknown if caps.opfs_sync_access => {
+                Ok(Placement::On(Backend::Opfs, BackendReason::OpfsWorks))
+            }
+            Recorded::Nothing | Recorded::Unknown if caps.indexed_db => {
+                Ok(Placement::On(Backend::IndexedDb, BackendReason::NoOpfsHere))
+            }
+            Recorded::Nothing | Recorded::Unknown => Err(not_here("persistent", NO_PERSISTENCE)),
+        },
+    }
+}
+
+impl Placement {
+    /// Whether an environmental OPFS failure may send a new store to IndexedDB: only when the placement
+    /// record was read and names no store, so that no store on OPFS can be forked by a passing failure.
+    pub fn may_fall_back(recorded: Recorded) -> bool {
+        recorded == Recorded::Nothing
     }
 }
 
@@ -170,29 +285,78 @@ mod tests {
         indexed_db: false,
     };
 
+    fn placed(choice: BackendChoice, caps: Capabilities, recorded: Recorded) -> Placement {
+        place("s", choice, caps, recorded).unwrap()
+    }
+
     #[test]
-    fn auto_picks_opfs_where_it_exists() {
-        assert_eq!(resolve(BackendChoice::Auto, WORKER), Ok(Backend::Opfs));
+    fn auto_tries_opfs_for_a_new_store_where_it_exists() {
+        assert_eq!(
+            placed(BackendChoice::Auto, WORKER, Recorded::Nothing),
+            Placement::OpfsElseIndexedDb
+        );
+        assert!(Placement::may_fall_back(Recorded::Nothing));
+        assert!(!Placement::may_fall_back(Recorded::Unknown));
+    }
+
+    #[test]
+    fn auto_follows_the_placement_record() {
+        assert_eq!(
+            placed(
+                BackendChoice::Auto,
+                WORKER,
+                Recorded::On(Backend::IndexedDb)
+            ),
+            Placement::On(Backend::IndexedDb, BackendReason::Recorded)
+        );
+        assert_eq!(
+            placed(BackendChoice::Auto, WORKER, Recorded::On(Backend::Opfs)),
+            Placement::On(Backend::Opfs, BackendReason::Recorded)
+        );
+    }
+
+    #[test]
+    fn a_store_on_opfs_is_refused_where_opfs_is_missing_never_opened_empty_elsewhere() {
+        let error = place(
+            "s",
+            BackendChoice::Auto,
+            MAIN_THREAD,
+            Recorded::On(Backend::Opfs),
+        )
+        .unwrap_err();
+        assert!(matches!(
+            error,
+            BackendUnavailable::StoreUnreachable {
+                backend: Backend::Opfs,
+                ..
+            }
+        ));
     }
 
     #[test]
     fn auto_falls_back_to_indexed_db_never_to_memory() {
         assert_eq!(
-            resolve(BackendChoice::Auto, MAIN_THREAD),
-            Ok(Backend::IndexedDb)
+            placed(BackendChoice::Auto, MAIN_THREAD, Recorded::Nothing),
+            Placement::On(Backend::IndexedDb, BackendReason::NoOpfsHere)
         );
-        assert!(resolve(BackendChoice::Opfs, MAIN_THREAD).is_err());
-        let error = resolve(BackendChoice::Auto, NOTHING).unwrap_err();
-        assert_eq!(error.requested, "persistent");
-        assert!(resolve(BackendChoice::IndexedDb, NOTHING).is_err());
+        assert!(place("s", BackendChoice::Opfs, MAIN_THREAD, Recorded::Nothing).is_err());
+        let error = place("s", BackendChoice::Auto, NOTHING, Recorded::Nothing).unwrap_err();
+        assert!(matches!(
+            error,
+            BackendUnavailable::NotHere {
+                requested: "persistent",
+                ..
+            }
+        ));
+        assert!(place("s", BackendChoice::IndexedDb, NOTHING, Recorded::Nothing).is_err());
         assert!(Backend::IndexedDb.is_persistent());
     }
 
     #[test]
     fn memory_is_available_everywhere() {
         assert_eq!(
-            resolve(BackendChoice::Memory, MAIN_THREAD),
-            Ok(Backend::Memory)
+            placed(BackendChoice::Memory, MAIN_THREAD, Recorded::Unknown),
+            Placement::On(Backend::Memory, BackendReason::Requested)
         );
         assert!(!Backend::Memory.is_persistent());
     }

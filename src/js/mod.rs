@@ -75,24 +75,15 @@ pub async fn release_opfs() -> Result<(), JsValue> {
         .map_err(|e| StoreError::from(e).into())
 }
 
-/// Deletes store `name`'s database on `backend` (`"opfs"` or `"memory"`). Resolves to whether it existed.
+/// Deletes store `name`'s database on `backend` (`"auto"`: where the placement record puts it, else wherever
+/// it is found). Resolves to whether it existed.
 #[wasm_bindgen(js_name = deleteStore)]
 pub async fn delete_store(name: String, backend: String) -> Result<bool, JsValue> {
-    let backend = match backend.parse().map_err(StoreError::from)? {
-        BackendChoice::Opfs => crate::backend::Backend::Opfs,
-        BackendChoice::IndexedDb => crate::backend::Backend::IndexedDb,
-        BackendChoice::Memory => crate::backend::Backend::Memory,
-        BackendChoice::Auto => {
-            return Err(StoreError::InvalidArgument(
-                "deleteStore needs \"opfs\", \"indexeddb\" or \"memory\"",
-            )
-            .into())
-        }
-    };
+    let choice: BackendChoice = backend.parse().map_err(StoreError::from)?;
     crate::backend::validate_store_name(&name).map_err(StoreError::from)?;
-    crate::vfs::delete_database(backend, &name)
+    crate::store::delete_store(&name, choice)
         .await
-        .map_err(|e| StoreError::from(e).into())
+        .map_err(JsValue::from)
 }
 
 /// An open store. Call `close()` when done; every method called after it rejects with code `STORE_CLOSED`.
@@ -137,10 +128,16 @@ impl JsStore {
         self.with(|store| Ok(store.name().to_owned()))
     }
 
-    /// The backend in use: `"opfs"` or `"memory"`.
+    /// The backend in use: `"opfs"`, `"indexeddb"` or `"memory"`.
     #[wasm_bindgen(getter)]
     pub fn backend(&self) -> Result<String, JsValue> {
         self.with(|store| Ok(store.backend().as_str().to_owned()))
+    }
+
+    /// Why the store is on its backend, in words (with `auto`: what was tried and what failed).
+    #[wasm_bindgen(getter, js_name = backendReason)]
+    pub fn backend_reason(&self) -> Result<String, JsValue> {
+        self.with(|store| Ok(store.backend_reason().to_string()))
     }
 
     /// Whether data survives a reload on this backend.

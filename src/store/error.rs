@@ -6,7 +6,7 @@ use crate::chat::ChatError;
 use crate::mls::{MlsError, MlsStorageError};
 use crate::sql::migrate::MigrationError;
 use crate::sql::SqlError;
-use crate::vfs::VfsError;
+use crate::vfs::{OpfsFailure, VfsError};
 
 /// A store failure.
 #[derive(Debug, thiserror::Error)]
@@ -110,6 +110,9 @@ impl StoreError {
         match self {
             StoreError::InvalidName(_) => "INVALID_STORE_NAME",
             StoreError::UnknownBackend(_) => "UNKNOWN_BACKEND",
+            StoreError::BackendUnavailable(BackendUnavailable::StoreUnreachable { .. }) => {
+                "STORE_UNAVAILABLE"
+            }
             StoreError::BackendUnavailable(_) => "BACKEND_UNAVAILABLE",
             StoreError::AlreadyOpen { .. } => "STORE_ALREADY_OPEN",
             StoreError::Closed => "STORE_CLOSED",
@@ -117,11 +120,18 @@ impl StoreError {
             StoreError::InvalidKey(_) => "INVALID_KEY",
             StoreError::JournalModeRefused { .. } => "JOURNAL_MODE_REFUSED",
             StoreError::InvalidArgument(_) => "INVALID_ARGUMENT",
-            StoreError::Vfs(VfsError::Opfs { in_use: true, .. }) => "OPFS_IN_USE",
             StoreError::Vfs(VfsError::Opfs {
-                quota_exceeded: true,
+                kind: OpfsFailure::InUse,
+                ..
+            }) => "OPFS_IN_USE",
+            StoreError::Vfs(VfsError::Opfs {
+                kind: OpfsFailure::QuotaExceeded,
                 ..
             }) => "QUOTA_EXCEEDED",
+            StoreError::Vfs(VfsError::Opfs {
+                kind: OpfsFailure::Unavailable,
+                ..
+            }) => "OPFS_UNAVAILABLE",
             StoreError::Vfs(VfsError::Opfs { .. }) => "OPFS_ERROR",
             StoreError::Vfs(VfsError::NotFound { .. }) => "NOT_FOUND",
             StoreError::Vfs(VfsError::InUse { .. }) => "STORE_IN_USE",
@@ -130,6 +140,7 @@ impl StoreError {
             }
             StoreError::Vfs(VfsError::IndexedDb { .. }) => "INDEXEDDB_ERROR",
             StoreError::Vfs(VfsError::NotDurable { .. }) => "STORE_NOT_DURABLE",
+            StoreError::Vfs(VfsError::OwnerChanged { .. }) => "OWNER_CHANGED",
             StoreError::Vfs(_) => "BACKEND_ERROR",
             StoreError::Corrupt { .. } => "DATABASE_CORRUPT",
             StoreError::StorageFull { .. } => "QUOTA_EXCEEDED",

@@ -17,7 +17,10 @@ pub use error::StoreError;
 pub use key::{InvalidKeyLength, StoreKey};
 pub use kv::MAX_KV_VALUE_LEN;
 
-use crate::backend::{resolve, validate_store_name, Backend, BackendChoice};
+use crate::backend::{
+    place, validate_store_name, Backend, BackendChoice, BackendReason, BackendUnavailable,
+    Placement, Recorded,
+};
 use crate::platform::{capabilities, now_ms};
 use crate::schema::MIGRATIONS;
 use crate::sql::migrate::{self, AppliedMigration, MigrationReport};
@@ -101,11 +104,46 @@ pub fn open_store_names(backend: Backend) -> Vec<String> {
     })
 }
 
+/// Deletes store `name`'s database. With `auto`: on the backend the placement record names; without a
+/// record, on every persistent backend this context has (an unavailable OPFS holds nothing to delete).
+/// Returns whether a database existed.
+///
+/// # Errors
+/// The store is open here, or a backend fails.
+pub async fn delete_store(name: &str, choice: BackendChoice) -> Result<bool, StoreError> {
+    let caps = capabilities();
+    let backends = match choice {
+        BackendChoice::Opfs => vec![Backend::Opfs],
+        BackendChoice::IndexedDb => vec![Backend::IndexedDb],
+        BackendChoice::Memory => vec![Backend::Memory],
+        BackendChoice::Auto => match vfs::placement::recorded(name).await {
+            Recorded::On(backend) => vec![backend],
+            Recorded::Nothing | Recorded::Unknown => [
+                (caps.opfs_sync_access, Backend::Opfs),
+                (caps.indexed_db, Backend::IndexedDb),
+            ]
+            .into_iter()
+            .filter_map(|(present, backend)| present.then_some(backend))
+            .collect(),
+        },
+    };
+    let mut existed = false;
+    for backend in backends {
+        match vfs::delete_database(backend, name).await {
+            Ok(found) => existed |= found,
+            Err(error) if choice == BackendChoice::Auto && error.is_opfs_unavailable() => {}
+            Err(error) => return Err(error.into()),
+        }
+    }
+    Ok(existed)
+}
+
 /// An open store.
 pub struct Store {
     conn: Connection,
     name: String,
     backend: Backend,
+    backend_reason: BackendReason,
     journal_mode: JournalMode,
     /// The IndexedDB link of an IndexedDB store.
     idb: Option<vfs::idb::IdbFile>,
@@ -142,8 +180,12 @@ impl Store {
     /// the database file nor its journal holds plaintext.
     ///
     /// # Errors
-    /// - [`StoreError::InvalidName`], [`StoreError::BackendUnavailable`], [`StoreError::AlreadyOpen`];
-    /// - [`StoreError::Vfs`] when OPFS cannot be used (`in_use` when another tab holds it);
+    /// - [`StoreError::InvalidName`], [`StoreError::AlreadyOpen`];
+    /// - [`StoreError::BackendUnavailable`] when no persistent backend works here (with every reason), or
+    ///   when `auto` finds the store recorded on a backend this context cannot reach (never opened empty
+    ///   elsewhere);
+    /// - [`StoreError::Vfs`] when OPFS cannot be used (in use by another tab, or unavailable when asked for
+    ///   by name);
     /// - [`StoreError::WrongKey`] when a key was given and it does not open the database;
     /// - [`StoreError::Corrupt`] when the file is not a healthy SQLite database (or is encrypted and no key
     ///   was given);
@@ -155,7 +197,65 @@ impl Store {
         key: Option<&StoreKey>,
     ) -> Result<Store, StoreError> {
         validate_store_name(name)?;
-        let backend = resolve(choice, capabilities())?;
+        let caps = capabilities();
+        let recorded = if choice != BackendChoice::Memory && caps.indexed_db {
+            vfs::placement::recorded(name).await
+        } else {
+            Recorded::Unknown
+        };
+        let store = match place(name, choice, caps, recorded)? {
+            Placement::On(backend, reason) => {
+                Self::open_on(name, backend, reason, config, key).await?
+            }
+            Placement::OpfsElseIndexedDb => {
+                match Self::open_on(name, Backend::Opfs, BackendReason::OpfsWorks, config, key)
+                    .await
+                {
+                    Err(StoreError::Vfs(opfs)) if opfs.is_opfs_unavailable() => {
+                        if !Placement::may_fall_back(recorded) {
+                            return Err(BackendUnavailable::StoreUnreachable {
+                                name: name.to_owned(),
+                                backend: Backend::Opfs,
+                                reason: format!(
+                                    "{opfs}; the placement record could not be read, so the store may live there"
+                                ),
+                            }
+                            .into());
+                        }
+                        let reason = BackendReason::OpfsUnavailable(opfs.to_string());
+                        match Self::open_on(name, Backend::IndexedDb, reason, config, key).await {
+                            Err(StoreError::Vfs(idb @ VfsError::IndexedDb { .. })) => {
+                                return Err(BackendUnavailable::NotHere {
+                                    requested: "persistent",
+                                    reason: format!("OPFS: {opfs}; IndexedDB: {idb}"),
+                                }
+                                .into())
+                            }
+                            other => other?,
+                        }
+                    }
+                    other => other?,
+                }
+            }
+        };
+        // Recorded once a new store opened, so that `auto` finds it on this backend from now on, in any
+        // context; an existing record is never moved (an explicit backend may open a namesake elsewhere).
+        // A record that cannot be written leaves the store usable; `auto` then refuses to fall back for
+        // it rather than guess.
+        if recorded == Recorded::Nothing && store.backend.is_persistent() {
+            let _ = vfs::placement::record(name, store.backend).await;
+        }
+        Ok(store)
+    }
+
+    /// Opens store `name` on `backend` (no choosing left to do).
+    async fn open_on(
+        name: &str,
+        backend: Backend,
+        reason: BackendReason,
+        config: StoreConfig,
+        key: Option<&StoreKey>,
+    ) -> Result<Store, StoreError> {
         let registration = OpenRegistration::acquire(backend, name)?;
         let config = config.for_backend(backend);
         let vfs_name = vfs::prepare(backend, name).await?;
@@ -187,6 +287,7 @@ impl Store {
             conn,
             name: name.to_owned(),
             backend,
+            backend_reason: reason,
             journal_mode: config.journal_mode,
             idb,
             key: RefCell::new(key.map(StoreKey::duplicate)),
@@ -236,6 +337,11 @@ impl Store {
     /// The backend the store uses.
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Why the store is on [`Store::backend`] (which `auto` chose, and why).
+    pub fn backend_reason(&self) -> &BackendReason {
+        &self.backend_reason
     }
 
     /// The underlying connection, for queries the domain APIs do not cover.

@@ -7,6 +7,7 @@
 pub(crate) mod idb;
 mod memory;
 mod opfs;
+pub(crate) mod placement;
 
 use crate::backend::Backend;
 
@@ -21,10 +22,7 @@ pub enum VfsError {
     Opfs {
         operation: &'static str,
         message: String,
-        /// Another tab or worker holds the pool's access handles.
-        in_use: bool,
-        /// The browser refused to store more data.
-        quota_exceeded: bool,
+        kind: OpfsFailure,
     },
     /// Exporting or importing a database file failed.
     #[error("{backend} file transfer failed: {message}")]
@@ -42,9 +40,41 @@ pub enum VfsError {
     /// An earlier write to IndexedDB failed, so the store's state in memory is not durable; reopen it.
     #[error("the store is not durable since an IndexedDB write failed ({reason}); reopen it")]
     NotDurable { reason: String },
+    /// Another owner opened the store's IndexedDB database since this one did (its Web Lock was taken over):
+    /// this store's write was refused and nothing of it was written.
+    #[error(
+        "another owner took over store {name:?}; this write was refused and nothing of it written"
+    )]
+    OwnerChanged { name: String },
     /// The file is open; close the store first.
     #[error("database {name:?} in {backend} is open; close it first")]
     InUse { backend: Backend, name: String },
+}
+
+/// What kind of OPFS failure it was, from the browser's DOMException.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpfsFailure {
+    /// Another tab or worker holds the pool's access handles.
+    InUse,
+    /// The browser refused to store more data.
+    QuotaExceeded,
+    /// OPFS is not for this context (a private mode, a port without sync access handles).
+    Unavailable,
+    /// Anything else.
+    Other,
+}
+
+impl VfsError {
+    /// Whether OPFS failed because this context cannot use it at all (not because of a passing condition).
+    pub fn is_opfs_unavailable(&self) -> bool {
+        matches!(
+            self,
+            VfsError::Opfs {
+                kind: OpfsFailure::Unavailable,
+                ..
+            }
+        )
+    }
 }
 
 /// The file name of store `name`.
@@ -121,9 +151,13 @@ pub async fn import_database(backend: Backend, name: &str, bytes: &[u8]) -> Resu
 pub async fn delete_database(backend: Backend, name: &str) -> Result<bool, VfsError> {
     let file = file_name(name);
     crate::store::ensure_closed(backend, name)?;
-    match backend {
-        Backend::Opfs => opfs::remove(name, &file).await,
-        Backend::IndexedDb => idb::remove(name).await,
-        Backend::Memory => memory::remove(&file),
+    let existed = match backend {
+        Backend::Opfs => opfs::remove(name, &file).await?,
+        Backend::IndexedDb => idb::remove(name).await?,
+        Backend::Memory => memory::remove(&file)?,
+    };
+    if backend.is_persistent() {
+        placement::forget(name, backend).await?;
     }
+    Ok(existed)
 }

@@ -10,7 +10,7 @@ use sqlite_wasm_rs::vfs::VfsFilesManager;
 use sqlite_wasm_rs::WasmOsCallback;
 use sqlite_wasm_vfs::sahpool::{install, OpfsSAHError, OpfsSAHPoolCfgBuilder, OpfsSAHPoolUtil};
 
-use super::VfsError;
+use super::{OpfsFailure, VfsError};
 use crate::backend::Backend;
 
 /// Slots a store needs: its database file, its write-ahead log, and a rollback journal (used while a store
@@ -27,16 +27,37 @@ fn vfs_name(store: &str) -> String {
     format!("mls-web-store-opfs-{store}")
 }
 
+/// DOMException names with which a browser says OPFS is not for this context at all: Firefox's and Safari's
+/// private modes refuse the root directory (`SecurityError`), ports without sync handles refuse them
+/// (`NotSupportedError`), a policy may forbid storage (`NotAllowedError`), and WebKit's ephemeral sessions
+/// refuse the root with `UnknownError`. Falling back on these is safe only because `auto` falls back just
+/// for stores the placement record has never seen.
+const UNAVAILABLE_NAMES: [&str; 4] = [
+    "SecurityError",
+    "NotSupportedError",
+    "NotAllowedError",
+    "UnknownError",
+];
+
 fn opfs_error(operation: &'static str, error: &OpfsSAHError) -> VfsError {
     let message = error.to_string();
-    let in_use = matches!(error, OpfsSAHError::FilesInUse | OpfsSAHError::FileInUse(_))
-        || message.contains("NoModificationAllowedError");
-    let quota_exceeded = message.contains("QuotaExceededError");
+    // sahpool passes the browser's DOMException on as text ("<name>: <message>"): its name is the kind.
+    let named = |name: &str| message.contains(name);
+    let kind = if matches!(error, OpfsSAHError::FilesInUse | OpfsSAHError::FileInUse(_))
+        || named("NoModificationAllowedError")
+    {
+        OpfsFailure::InUse
+    } else if named("QuotaExceededError") {
+        OpfsFailure::QuotaExceeded
+    } else if UNAVAILABLE_NAMES.iter().any(|name| named(name)) {
+        OpfsFailure::Unavailable
+    } else {
+        OpfsFailure::Other
+    };
     VfsError::Opfs {
         operation,
         message,
-        in_use,
-        quota_exceeded,
+        kind,
     }
 }
 

@@ -1,14 +1,14 @@
-// Loads the benchmark page in headless Chromium and prints its JSON.
+// Loads the benchmark page in headless Chromium (or --engines ENGINE) and prints its JSON.
 // Usage: node tests/e2e/bench-peer.mjs http://127.0.0.1:PORT/  (scripts/bench-peer.sh serves the page)
-import { launchChromium } from './browser.mjs';
+import { enginesFromArgs, launch } from './webdriver.mjs';
 
-const browser = await launchChromium();
+const [engine] = enginesFromArgs(process.argv.includes('--engines') ? process.argv : [...process.argv, '--engines', 'chromium']);
+const browser = await launch(engine);
 try {
-  const page = await browser.newPage();
-  page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
+  const page = browser.firstTab();
   await page.goto(process.argv[2]);
-  await page.waitForSelector('body[data-state=done]', { timeout: 600_000 });
-  console.log(await page.textContent('#result'));
+  await page.waitFor(() => document.body.dataset.state === 'done', { timeoutMs: 600_000 });
+  console.log(await page.run(() => document.querySelector('#result').textContent));
 } finally {
   await browser.close();
 }

@@ -1,30 +1,38 @@
-// Crash safety, reloads and several tabs, in Debian's Chromium through the npm package's client
-// (tests/e2e/harness). For each backend:
+// Crash safety, reloads and several tabs, in one engine (Chromium, Firefox or WebKitGTK, over classic
+// WebDriver: tests/e2e/webdriver.mjs) through the npm package's client (tests/e2e/harness). For each backend:
 //   kill      terminate the store's Worker in the middle of chat batch writes and MLS commits, N times;
 //   reload    reload the page mid-write, M times;
-//   browser-kill  SIGKILL the whole browser mid-write and start it again on the same profile, B times;
+//   browser-kill  SIGKILL the whole browser mid-write and start it again on the same profile, B times
+//             (not on WebKit: its automation session is ephemeral, a restarted browser starts empty);
 //   tabs      two tabs append 1,000 messages each to one channel at the same time;
 //   takeover  close the owner tab while the other tab writes: it takes over and finishes;
-//   quota     a small quota: writes fail with QUOTA_EXCEEDED, earlier data stays, writes work once freed;
+//   quota     a small quota: writes fail with QUOTA_EXCEEDED, earlier data stays, writes work once freed
+//             (Chromium: a real OPFS quota through the DevTools protocol; IndexedDB, and OPFS elsewhere: the
+//             browser's refusal simulated at the commit);
 //   discard   (IndexedDB) the browser discards the database: opening says STORE_LOST, not empty.
 // After every kill or reload: every acknowledged batch is there, every other batch is all-or-nothing,
 // sequences are unique and contiguous, PRAGMA integrity_check is ok, the MLS group is at the acknowledged
 // epoch (or one past it), its membership matches the epoch, and it still encrypts.
-// Usage: node tests/e2e/crash.mjs URL [--backends opfs,indexeddb] [--kills 100] [--reloads 20]
-//        [--browser-kills 10] [--sections kill,reload,browser-kill,tabs,takeover,quota,discard]
+// Usage: node tests/e2e/crash.mjs SITE_DIR [--engine chromium|firefox|webkit] [--backends opfs,indexeddb]
+//        [--kills 100] [--reloads 20] [--browser-kills 10]
+//        [--sections kill,reload,browser-kill,tabs,takeover,quota,discard]
 import { rmSync } from 'node:fs';
-import { killChromium, launchChromium, newProfile } from './browser.mjs';
+import { engineTraits, launch, newProfile } from './webdriver.mjs';
+import { serve } from './server.mjs';
 
-const url = process.argv[2];
 const option = (flag, fallback) => {
   const at = process.argv.indexOf(flag);
   return at > 0 ? process.argv[at + 1] : fallback;
 };
-const backends = option('--backends', 'opfs,indexeddb').split(',');
+const engine = option('--engine', 'chromium');
+const traits = engineTraits[engine];
+// WebKitGTK here has no OPFS sync access handles: its stores live on IndexedDB.
+const backends = option('--backends', traits.opfs ? 'opfs,indexeddb' : 'indexeddb').split(',');
 const kills = Number(option('--kills', '100'));
 const reloads = Number(option('--reloads', '20'));
 const browserKills = Number(option('--browser-kills', '10'));
-const sections = option('--sections', 'kill,reload,browser-kill,tabs,takeover,quota,discard').split(',');
+const sections = option('--sections', 'kill,reload,browser-kill,tabs,takeover,quota,discard').split(',')
+  .filter((section) => section !== 'browser-kill' || traits.persistentProfile);
 const BATCH_SIZE = 20;
 // Every other kill iteration writes large batches: a transaction then runs long enough (milliseconds of
 // synchronous wasm) for the kill to land inside it rather than between two.
@@ -33,7 +41,7 @@ const LARGE_BATCH_SIZE = 500;
 // Everything the pages report as acknowledged, in order.
 const acks = [];
 const waiters = [];
-function onAck(_source, kind, tag, value) {
+function onAck(kind, tag, value) {
   acks.push({ kind, tag, value, at: performance.now() });
   for (const waiter of [...waiters]) {
     if (waiter.test()) {
@@ -42,11 +50,9 @@ function onAck(_source, kind, tag, value) {
     }
   }
 }
-async function startContext(profile) {
-  const started = await launchChromium({}, profile);
-  await started.exposeBinding('reportAck', onAck);
-  return started;
-}
+const site = await serve(process.argv[2], { onReport: onAck });
+const url = site.url;
+const startContext = (profile) => launch(engine, { profile });
 let context = await startContext();
 const until = (test) => (test() ? Promise.resolve() : new Promise((resolve) => waiters.push({ test, resolve })));
 const acked = (kind, tag) => acks.filter((a) => a.kind === kind && a.tag === tag).map((a) => a.value);
@@ -65,14 +71,14 @@ function check(name, ok, detail) {
 const summary = {};
 const random = (n) => Math.floor(Math.random() * n);
 
+const ready = (page) => page.waitFor(() => document.body?.dataset.state === 'ready');
 async function newPage() {
-  const page = await context.newPage();
-  page.on('pageerror', (error) => check('no page error', false, error.message));
+  const page = await context.newTab();
   await page.goto(url);
-  await page.waitForSelector('body[data-state=ready]');
+  await ready(page);
   return page;
 }
-const call = (page, fn, ...args) => page.evaluate(({ fn, args }) => window.h[fn](...args), { fn, args });
+const call = (page, fn, ...args) => page.call(fn, ...args);
 
 // Checks the writes of iteration `tag` (everything after `afterSeq`) against what was acknowledged.
 function verify(label, snapshot, { tag, afterSeq, ackedEpoch, batchSize = BATCH_SIZE }) {
@@ -166,7 +172,7 @@ async function reloadSection(backend) {
     call(page, 'work', { name, channelId: 'c', tag: previousTag, batchSize: BATCH_SIZE }).catch(() => {});
     await until(() => acked('batch', previousTag).length >= target);
     await page.reload();
-    await page.waitForSelector('body[data-state=ready]');
+    await ready(page);
     stats.reloads += 1;
   }
   await page.close();
@@ -215,7 +221,7 @@ async function browserKillSection(backend) {
       const target = 1 + random(4);
       call(page, 'work', { name, channelId: 'c', tag, batchSize }).catch(() => {});
       await until(() => acked('batch', tag).length + acked('epoch', tag).length >= target);
-      check(`${backend} browser kill ${i}: Chromium killed`, killChromium(profile) === 1, 'not exactly one Chromium on the profile');
+      check(`${backend} browser kill ${i}: ${engine} killed`, context.kill() >= 1, `no ${engine} running on the profile`);
       await context.close().catch(() => {});
       context = await startContext(profile);
       stats.browserKills += 1;
@@ -319,21 +325,27 @@ async function discardSection(backend) {
 }
 
 async function quotaSection(backend) {
+  if (backend === 'opfs' && !traits.cdp) {
+    // No way here to give this engine's OPFS a small quota from outside (Firefox has only a global pref).
+    summary[`${backend}_quota`] = { skipped: `no quota override for OPFS in ${engine}` };
+    return;
+  }
   const page = await newPage();
   const name = `quota-${backend}`;
   await call(page, 'remove', name, backend).catch(() => {});
   await call(page, 'open', name, backend);
   const before = await call(page, 'fill', { name, channelId: 'c', tag: 'before', bodyBytes: 100, max: 50 });
   check(`${backend} quota: writes work before`, before.written === 50 && !before.error, JSON.stringify(before.error));
-  // OPFS: a real quota, 3 MB above what the origin uses, set through the DevTools protocol. IndexedDB:
-  // Chromium does not apply an overridden quota to IndexedDB writes (128 MB went through a 3 MB one here),
-  // so the browser's QuotaExceededError is simulated at the commit, from the 20th large write on.
-  const cdp = await context.newCDPSession(page);
+  // Chromium's OPFS: a real quota, 3 MB above what the origin uses, set through the DevTools protocol.
+  // IndexedDB (Chromium does not apply an overridden quota to IndexedDB writes: 128 MB went through a 3 MB
+  // one here) and the other engines (no such protocol): the browser's QuotaExceededError is simulated at the
+  // commit, from the 20th large write on.
   const origin = new URL(url).origin;
   const { usage } = await call(page, 'estimate');
+  const realQuota = backend === 'opfs' && traits.cdp;
   let full;
-  if (backend === 'opfs') {
-    await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + 3_000_000 });
+  if (realQuota) {
+    await context.cdp(page, 'Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + 3_000_000 });
     full = await call(page, 'fill', { name, channelId: 'c', tag: 'full', bodyBytes: 64 * 1024, max: 2000 });
   } else {
     const first = await call(page, 'fill', { name, channelId: 'c', tag: 'full', bodyBytes: 64 * 1024, max: 20 });
@@ -349,13 +361,13 @@ async function quotaSection(backend) {
   const kept = [...Array(50).keys()].every((i) => ids.has(`before-${i}`)) && [...Array(full.written).keys()].every((i) => ids.has(`full-${i}`));
   check(`${backend} quota: everything acknowledged is still readable`, kept && snapshot.count === 50 + full.written, `${snapshot.count} rows, ${full.written} acknowledged while filling`);
   check(`${backend} quota: integrity_check ok`, snapshot.integrity.length === 0, snapshot.integrity.join('; '));
-  if (backend === 'opfs') await cdp.send('Storage.overrideQuotaForOrigin', { origin });
+  if (realQuota) await context.cdp(page, 'Storage.overrideQuotaForOrigin', { origin });
   const after = await call(page, 'fill', { name, channelId: 'c', tag: 'after', bodyBytes: 100, max: 10 });
   check(`${backend} quota: writes work again once space is freed`, after.written === 10 && !after.error, JSON.stringify(after.error));
   await call(page, 'close', name);
   await call(page, 'remove', name, backend);
   await page.close();
-  summary[`${backend}_quota`] = { acknowledgedWhileFilling: full.written, error: full.error?.code };
+  summary[`${backend}_quota`] = { acknowledgedWhileFilling: full.written, error: full.error?.code, realQuota };
 }
 
 const run = { kill: killSection, reload: reloadSection, 'browser-kill': browserKillSection, discard: discardSection, tabs: tabsSection, takeover: takeoverSection, quota: quotaSection };
@@ -373,7 +385,8 @@ try {
   }
 } finally {
   await context.close();
+  await site.close();
 }
-console.log(`CRASH_JSON ${JSON.stringify(summary)}`);
-console.log(`crash suite: ${passed} checks passed, ${failed} failed`);
+console.log(`CRASH_JSON ${JSON.stringify({ engine, ...summary })}`);
+console.log(`crash suite (${engine}): ${passed} checks passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

@@ -1,21 +1,29 @@
-// Loads the built Vite consumer app (tests/vite-consumer/dist) in Debian's Chromium and checks that the
-// package worked inside it: the store opened on OPFS in the package's worker, a write read back, schema v3+.
-// Usage: node tests/e2e/vite-consumer.mjs http://127.0.0.1:PORT/
-import { launchChromium } from './browser.mjs';
+// Loads the built Vite consumer app (tests/vite-consumer/dist) in each engine and checks that the package
+// worked inside it: the store opened in the package's worker (OPFS where the engine has sync access handles,
+// else IndexedDB), a write read back, schema v3+.
+// Usage: node tests/e2e/vite-consumer.mjs DIST_DIR [--engines chromium,firefox,webkit]
+import { enginesFromArgs, engineTraits, launch } from './webdriver.mjs';
+import { serve } from './server.mjs';
 
-const browser = await launchChromium();
-let ok = false;
+const site = await serve(process.argv[2]);
+let failed = 0;
 try {
-  const page = await browser.newPage();
-  const errors = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
-  await page.goto(process.argv[2]);
-  await page.waitForSelector('body[data-state=ready]', { timeout: 60_000 }).catch(() => {});
-  const result = await page.textContent('#result');
-  ok = /^opfs world v\d+$/.test(result) && errors.length === 0;
-  console.log(`${ok ? 'ok  ' : 'FAIL'} vite consumer app: "${result}"${errors.length ? ` errors: ${errors.join('; ')}` : ''}`);
+  for (const engine of enginesFromArgs()) {
+    const browser = await launch(engine);
+    try {
+      const page = browser.firstTab();
+      await page.goto(site.url);
+      await page.waitFor(() => document.body.dataset.state, { timeoutMs: 60_000 }).catch(() => {});
+      const result = await page.run(() => document.querySelector('#result')?.textContent);
+      const backend = engineTraits[engine].opfs ? 'opfs' : 'indexeddb';
+      const ok = new RegExp(`^${backend} world v\\d+$`).test(result);
+      if (!ok) failed += 1;
+      console.log(`${ok ? 'ok  ' : 'FAIL'} [${engine}] vite consumer app: "${result}"`);
+    } finally {
+      await browser.close();
+    }
+  }
 } finally {
-  await browser.close();
+  await site.close();
 }
-process.exit(ok ? 0 : 1);
+process.exit(failed === 0 ? 0 : 1);

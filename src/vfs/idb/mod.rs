@@ -4,7 +4,7 @@
 //! reopened, so nothing is ever reported durable that is not.
 
 mod file;
-mod pages;
+pub(crate) mod pages;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -55,6 +55,9 @@ pub(crate) struct IdbFile {
 
 struct IdbInner {
     db: Database,
+    store: String,
+    /// This connection's owner epoch (see `pages::Fence`).
+    owner: u64,
     file_name: String,
     file: Rc<RefCell<PagedFile>>,
     /// Set when a flush failed: the pages in memory are ahead of IndexedDB.
@@ -65,10 +68,17 @@ struct IdbInner {
     first_error: RefCell<Option<VfsError>>,
     /// Flushes committed to IndexedDB, this one's database included.
     commits: std::cell::Cell<u64>,
+    /// Set when a write found that another owner took over: every later call reports OWNER_CHANGED.
+    fenced: std::cell::Cell<bool>,
 }
 
 impl IdbInner {
     fn check(&self) -> Result<(), VfsError> {
+        if self.fenced.get() {
+            return Err(VfsError::OwnerChanged {
+                name: self.store.clone(),
+            });
+        }
         match self.failed.borrow().as_ref() {
             Some(reason) => Err(VfsError::NotDurable {
                 reason: reason.clone(),
@@ -83,13 +93,25 @@ impl IdbInner {
             return Ok(());
         };
         changes.commit = self.commits.get() + 1;
-        let result = pages::write(&self.db, &changes).await;
+        let fence = pages::Fence {
+            owner: self.owner,
+            commit: self.commits.get(),
+        };
+        let result = pages::write(&self.db, &self.store, &changes, Some(fence)).await;
         if result.is_ok() {
             self.commits.set(changes.commit);
         }
         if let Err(error) = result {
             *self.failed.borrow_mut() = Some(error.to_string());
+            let fenced = matches!(error, VfsError::OwnerChanged { .. });
+            self.fenced.set(fenced);
             *self.first_error.borrow_mut() = Some(error);
+            if fenced {
+                // Every later call of this store must say so too, not "not durable".
+                return Err(VfsError::OwnerChanged {
+                    name: self.store.clone(),
+                });
+            }
             return Err(VfsError::NotDurable {
                 reason: "flush failed".to_owned(),
             });
@@ -183,6 +205,14 @@ impl Drop for IdbFile {
 pub(crate) async fn open_file(name: &str, file_name: &str) -> Result<IdbFile, VfsError> {
     let files = files()?;
     let db = pages::open(name).await?;
+    // Claimed before loading: no earlier owner can write after this, so what is loaded is the last state.
+    let owner = match pages::claim(&db).await {
+        Ok(owner) => owner,
+        Err(error) => {
+            db.close();
+            return Err(error);
+        }
+    };
     let stored = match pages::load(&db).await {
         Ok(loaded) => loaded,
         Err(error) => {
@@ -202,12 +232,15 @@ pub(crate) async fn open_file(name: &str, file_name: &str) -> Result<IdbFile, Vf
     Ok(IdbFile {
         inner: Rc::new(IdbInner {
             db,
+            store: name.to_owned(),
+            owner,
             file_name: file_name.to_owned(),
             file,
             failed: RefCell::new(None),
             in_progress: RefCell::new(None),
             first_error: RefCell::new(None),
             commits: std::cell::Cell::new(commits),
+            fenced: std::cell::Cell::new(false),
         }),
     })
 }
@@ -240,7 +273,8 @@ pub(super) async fn import(name: &str, bytes: &[u8]) -> Result<(), VfsError> {
         delete_from: Some(0),
         commit: 1,
     };
-    let result = pages::write(&db, &changes).await;
+    // A closed store's database: no owner to fence (opening it next claims it).
+    let result = pages::write(&db, name, &changes, None).await;
     db.close();
     result
 }

@@ -17,6 +17,16 @@ const PAGES: &str = "pages";
 const META: &str = "meta";
 const SIZE_KEY: &str = "size";
 const COMMIT_KEY: &str = "commit";
+/// The owner epoch: raised by every open, checked by every write (fencing).
+const OWNER_KEY: &str = "owner";
+
+/// What a writer believes IndexedDB holds: its own owner epoch and the last commit it wrote or read. A
+/// write finding anything else there is refused before it writes a byte: another owner took over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Fence {
+    pub owner: u64,
+    pub commit: u64,
+}
 
 /// The IndexedDB database name of store `name`.
 pub(crate) fn database_name(name: &str) -> String {
@@ -172,6 +182,28 @@ pub(crate) async fn load(db: &Database) -> Result<Stored, VfsError> {
     })
 }
 
+/// Makes the caller the store's owner: raises the owner epoch in one readwrite transaction and returns it.
+/// From then on every write of an earlier owner is refused (see [`Fence`]).
+pub(crate) async fn claim(db: &Database) -> Result<u64, VfsError> {
+    let tx = db
+        .transaction(META)
+        .with_mode(TransactionMode::Readwrite)
+        .build()
+        .map_err(|e| idb_error("claim", e))?;
+    let meta = tx.object_store(META).map_err(|e| idb_error("claim", e))?;
+    let previous = meta_number(&meta, OWNER_KEY)
+        .await?
+        .filter(|n| *n >= 0.0 && n.fract() == 0.0)
+        .map_or(0, |n| n as u64);
+    let owner = previous + 1;
+    meta.put(owner as f64)
+        .with_key(OWNER_KEY)
+        .primitive()
+        .map_err(|e| idb_error("claim", e))?;
+    tx.commit().await.map_err(|e| idb_error("claim", e))?;
+    Ok(owner)
+}
+
 fn corrupt(message: &str) -> VfsError {
     VfsError::IndexedDb {
         operation: "read",
@@ -191,8 +223,15 @@ pub(crate) fn simulate_storage_full(on: bool) {
     SIMULATE_STORAGE_FULL.with(|flag| flag.set(on));
 }
 
-/// Writes `changes` in one readwrite transaction with strict durability; returns once it completed.
-pub(crate) async fn write(db: &Database, changes: &Changes) -> Result<(), VfsError> {
+/// Writes `changes` in one readwrite transaction with strict durability; returns once it completed. With a
+/// fence, the transaction first checks that IndexedDB still holds what that owner last saw, and writes
+/// nothing (error [`VfsError::OwnerChanged`]) if another owner took over.
+pub(crate) async fn write(
+    db: &Database,
+    store: &str,
+    changes: &Changes,
+    fence: Option<Fence>,
+) -> Result<(), VfsError> {
     if SIMULATE_STORAGE_FULL.with(std::cell::Cell::get) {
         return Err(VfsError::IndexedDb {
             operation: "commit",
@@ -210,6 +249,16 @@ pub(crate) async fn write(db: &Database, changes: &Changes) -> Result<(), VfsErr
         .map_err(|e| idb_error("write", e))?;
     let pages = tx.object_store(PAGES).map_err(|e| idb_error("write", e))?;
     let meta = tx.object_store(META).map_err(|e| idb_error("write", e))?;
+    if let Some(fence) = fence {
+        let owner = meta_number(&meta, OWNER_KEY).await?;
+        let commit = meta_number(&meta, COMMIT_KEY).await?.unwrap_or(0.0);
+        if owner != Some(fence.owner as f64) || commit != fence.commit as f64 {
+            // Dropping the transaction uncommitted aborts it; nothing was requested in it but reads.
+            return Err(VfsError::OwnerChanged {
+                name: store.to_owned(),
+            });
+        }
+    }
     if let Some(from) = changes.delete_from {
         pages
             .delete((from as f64)..)

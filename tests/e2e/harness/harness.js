@@ -1,7 +1,7 @@
 // The page the crash, reload and multi-tab tests (tests/e2e/crash.mjs) drive. It opens stores through the
 // npm package's main-thread client and runs writers; every acknowledged write is reported to the test
-// (Node) through the `reportAck` binding at once, so the test knows what was acknowledged even when the page
-// or the worker dies a moment later.
+// (Node) at once over HTTP (POST /report to the server that serves this page), so the test knows what was
+// acknowledged even when the page or the worker dies a moment later.
 import { openStore, deleteStore, storageEstimate } from './pkg/index.js';
 
 const encoder = new TextEncoder();
@@ -10,7 +10,9 @@ const stores = {};
 let helper = null;
 const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 const unhex = (text) => Uint8Array.from(text.match(/../g) ?? [], (pair) => parseInt(pair, 16));
-const report = (...args) => (window.reportAck ? window.reportAck(...args) : undefined);
+const report = (...args) => {
+  fetch('/report', { method: 'POST', body: JSON.stringify(args), keepalive: true }).catch(() => {});
+};
 
 async function ensureChannel(store, channelId) {
   try {
@@ -35,16 +37,17 @@ async function ensureGroup(store) {
 }
 
 window.h = {
-  async open(name, backend) {
+  async open(name, backend, options = {}) {
     const started = performance.now();
-    stores[name] = await openStore({ name, backend, onRoleChange: (role) => report('role', name, role) });
-    return { role: stores[name].role, backend: stores[name].backend, openMs: performance.now() - started };
+    stores[name] = await openStore({ name, backend, ...options, onRoleChange: (role) => report('role', name, role) });
+    const store = stores[name];
+    return { role: store.role, backend: store.backend, backendReason: store.backendReason, openMs: performance.now() - started };
   },
 
   // As open(), but a refusal comes back as { error: code } (the crash test expects STORE_LOST at times).
-  async tryOpen(name, backend) {
+  async tryOpen(name, backend, options) {
     try {
-      return await window.h.open(name, backend);
+      return await window.h.open(name, backend, options);
     } catch (error) {
       return { error: error.code ?? String(error) };
     }
@@ -191,6 +194,51 @@ window.h = {
     request.onsuccess = () => resolve();
     request.onerror = () => reject(request.error);
   }),
+
+  // --- every engine, every mode (tests/e2e/modes.mjs) ---
+
+  // Opens with `persist: true`: resolves at once, whatever the browser does with the request (Firefox asks
+  // the user and leaves the promise pending); says whether the answer came within `waitMs`.
+  async openPersist(name, backend, waitMs = 2000) {
+    const started = performance.now();
+    const store = await openStore({ name, backend, persist: true });
+    const openMs = performance.now() - started;
+    stores[name] = store;
+    const answer = await Promise.race([store.persistence.then((value) => ({ value })), new Promise((resolve) => { setTimeout(() => resolve(null), waitMs); })]);
+    return { openMs, answered: answer !== null, persisted: answer?.value ?? null, backend: store.backend };
+  },
+
+  // A Web Lock on the store taken by this page and never let go, with nobody answering pings: a stuck holder.
+  holdLock: (name) => new Promise((held) => {
+    navigator.locks.request(`mls-web-store:${name}`, () => {
+      held(true);
+      return new Promise(() => {});
+    }).catch(() => {});
+  }),
+
+  // The stale owner (harness/stale-owner.js) in a worker of this page.
+  async stale(op, args = {}) {
+    window.staleWorker ??= new Worker('./stale-owner.js', { type: 'module' });
+    return new Promise((resolve) => {
+      window.staleWorker.onmessage = ({ data }) => resolve(data);
+      window.staleWorker.postMessage({ op, ...args });
+    });
+  },
+
+  async append(name, messageId) {
+    await ensureChannel(stores[name], 'c');
+    try {
+      await stores[name].chatAppendMessage('c', { messageId, sender: encoder.encode('page'), body: encoder.encode(messageId) });
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, code: error.code };
+    }
+  },
+
+  async messageIds(name) {
+    const page = await stores[name].chatPage('c', { after: 0, limit: 1000 });
+    return page.messages.map((m) => m.messageId);
+  },
 
   simulateStorageFull: (name, on) => stores[name].debugSimulateStorageFull(on),
   estimate: storageEstimate,
