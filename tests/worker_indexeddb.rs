@@ -35,3 +35,39 @@ async fn the_same_name_on_opfs_and_indexed_db_are_two_stores() {
     common::cleanup(&name, BackendChoice::Opfs).await;
     common::cleanup(&name, BackendChoice::IndexedDb).await;
 }
+
+/// `auto` follows the placement record: a store created on IndexedDB opens there from a worker that has OPFS
+/// too, and only a store the record has never seen goes to OPFS (or, where OPFS is unavailable, IndexedDB,
+/// saying why).
+#[wasm_bindgen_test]
+async fn auto_follows_the_placement_record() {
+    use mls_web_store::backend::{Backend, BackendReason};
+    use mls_web_store::store::{delete_store, Store};
+
+    let name = common::unique_name("placement");
+    let store = common::open(&name, BackendChoice::IndexedDb).await;
+    assert_eq!(store.backend_reason(), &BackendReason::Requested);
+    store.kv_put("app", "k", b"on idb").await.unwrap();
+    common::close_fully(store).await;
+
+    let store = common::open(&name, BackendChoice::Auto).await;
+    assert_eq!(store.backend(), Backend::IndexedDb);
+    assert_eq!(store.backend_reason(), &BackendReason::Recorded);
+    assert_eq!(
+        store.kv_get("app", "k").await.unwrap().as_deref(),
+        Some(&b"on idb"[..])
+    );
+    common::close_fully(store).await;
+
+    assert!(delete_store(&name, BackendChoice::Auto).await.unwrap());
+    let store = Store::open(&name, BackendChoice::Auto).await.unwrap();
+    match (store.backend(), store.backend_reason()) {
+        (Backend::Opfs, BackendReason::OpfsWorks) => {}
+        // WebKitGTK: the interfaces exist, the sync access handles do not.
+        (Backend::IndexedDb, BackendReason::OpfsUnavailable(why)) => assert!(!why.is_empty()),
+        other => panic!("a new store under auto: {other:?}"),
+    }
+    assert_eq!(store.kv_get("app", "k").await.unwrap(), None);
+    common::close_fully(store).await;
+    assert!(delete_store(&name, BackendChoice::Auto).await.unwrap());
+}

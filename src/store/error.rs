@@ -31,6 +31,10 @@ pub enum StoreError {
     WrongKey,
     #[error(transparent)]
     InvalidKey(#[from] super::InvalidKeyLength),
+    /// The store was created on `backend` (the placement record says so) but its database is gone: the
+    /// browser discarded it (Chromium can, after a crash) or it was cleared outside this package.
+    #[error("store {name:?} existed on {backend} but its database is gone; restore a backup, or delete the store to start over")]
+    Lost { name: String, backend: Backend },
     /// The store was closed.
     #[error("store is closed")]
     Closed,
@@ -116,6 +120,7 @@ impl StoreError {
             StoreError::BackendUnavailable(_) => "BACKEND_UNAVAILABLE",
             StoreError::AlreadyOpen { .. } => "STORE_ALREADY_OPEN",
             StoreError::Closed => "STORE_CLOSED",
+            StoreError::Lost { .. } => "STORE_LOST",
             StoreError::WrongKey => "WRONG_KEY",
             StoreError::InvalidKey(_) => "INVALID_KEY",
             StoreError::JournalModeRefused { .. } => "JOURNAL_MODE_REFUSED",

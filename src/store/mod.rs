@@ -205,11 +205,19 @@ impl Store {
         };
         let store = match place(name, choice, caps, recorded)? {
             Placement::On(backend, reason) => {
-                Self::open_on(name, backend, reason, config, key).await?
+                let existing = recorded == Recorded::On(backend);
+                Self::open_on(name, backend, reason, config, key, existing).await?
             }
             Placement::OpfsElseIndexedDb => {
-                match Self::open_on(name, Backend::Opfs, BackendReason::OpfsWorks, config, key)
-                    .await
+                match Self::open_on(
+                    name,
+                    Backend::Opfs,
+                    BackendReason::OpfsWorks,
+                    config,
+                    key,
+                    false,
+                )
+                .await
                 {
                     Err(StoreError::Vfs(opfs)) if opfs.is_opfs_unavailable() => {
                         if !Placement::may_fall_back(recorded) {
@@ -223,7 +231,9 @@ impl Store {
                             .into());
                         }
                         let reason = BackendReason::OpfsUnavailable(opfs.to_string());
-                        match Self::open_on(name, Backend::IndexedDb, reason, config, key).await {
+                        match Self::open_on(name, Backend::IndexedDb, reason, config, key, false)
+                            .await
+                        {
                             Err(StoreError::Vfs(idb @ VfsError::IndexedDb { .. })) => {
                                 return Err(BackendUnavailable::NotHere {
                                     requested: "persistent",
@@ -248,13 +258,15 @@ impl Store {
         Ok(store)
     }
 
-    /// Opens store `name` on `backend` (no choosing left to do).
+    /// Opens store `name` on `backend` (no choosing left to do). `existing`: the placement record says the
+    /// store was created there, so an IndexedDB database without a file means the browser discarded it.
     async fn open_on(
         name: &str,
         backend: Backend,
         reason: BackendReason,
         config: StoreConfig,
         key: Option<&StoreKey>,
+        existing: bool,
     ) -> Result<Store, StoreError> {
         let registration = OpenRegistration::acquire(backend, name)?;
         let config = config.for_backend(backend);
@@ -264,6 +276,13 @@ impl Store {
             Backend::IndexedDb => Some(vfs::idb::open_file(name, &file_name).await?),
             _ => None,
         };
+        if existing && idb.as_ref().is_some_and(vfs::idb::IdbFile::was_empty) {
+            // Opening it would create an empty store where the user's data was.
+            return Err(StoreError::Lost {
+                name: name.to_owned(),
+                backend,
+            });
+        }
         // Every store goes through the cipher shim, keyed or not, so a store can be encrypted later (rekey).
         let conn = Connection::open(&file_name, &cipher_vfs(&vfs_name))?;
         if let Some(key) = key {

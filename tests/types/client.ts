@@ -16,7 +16,9 @@ import {
 import init, { openStore as openInWorker } from "../../www/pkg/direct.js";
 
 export async function clientUse(): Promise<void> {
-  const store: RemoteStore = await openStore({ name: "alice", backend: "auto", persist: true, onRoleChange: (role: StoreRole) => void role });
+  const store: RemoteStore = await openStore({ name: "alice", backend: "auto", persist: true, livenessMs: 5000, onRoleChange: (role: StoreRole) => void role });
+  const reason: string = store.backendReason;
+  const answer: boolean = await store.persistence;
   const backend: "opfs" | "indexeddb" | "memory" = store.backend;
   const role: StoreRole = store.role;
   const persisted: boolean = store.persisted;
@@ -40,7 +42,7 @@ export async function clientUse(): Promise<void> {
   } catch (error) {
     if (error instanceof StoreError && error.code === "STORE_CLOSED") return;
   }
-  void [backend, role, persisted, version, page, channels, estimate, granted, existed];
+  void [backend, reason, answer, role, persisted, version, page, channels, estimate, granted, existed];
 }
 
 export async function directUse(): Promise<void> {

@@ -51,6 +51,8 @@ fn files() -> Result<PagedFiles, VfsError> {
 /// An open store's link to its IndexedDB database.
 pub(crate) struct IdbFile {
     inner: Rc<IdbInner>,
+    /// IndexedDB held no file when this store was opened (a new store, or one the browser discarded).
+    was_empty: bool,
 }
 
 struct IdbInner {
@@ -159,6 +161,11 @@ impl IdbFile {
         }
     }
 
+    /// Whether IndexedDB held no database file at open.
+    pub(crate) fn was_empty(&self) -> bool {
+        self.was_empty
+    }
+
     /// Whether changes are waiting for a flush.
     pub(crate) fn has_unflushed_changes(&self) -> bool {
         self.inner.file.borrow().has_changes()
@@ -221,6 +228,7 @@ pub(crate) async fn open_file(name: &str, file_name: &str) -> Result<IdbFile, Vf
         }
     };
     let commits = stored.commit;
+    let was_empty = stored.size == 0;
     let file = Rc::new(RefCell::new(PagedFile::from_pages(
         stored.size,
         stored.pages,
@@ -242,6 +250,7 @@ pub(crate) async fn open_file(name: &str, file_name: &str) -> Result<IdbFile, Vf
             commits: std::cell::Cell::new(commits),
             fenced: std::cell::Cell::new(false),
         }),
+        was_empty,
     })
 }
 

@@ -1,7 +1,7 @@
 // The page the crash, reload and multi-tab tests (tests/e2e/crash.mjs) drive. It opens stores through the
 // npm package's main-thread client and runs writers; every acknowledged write is reported to the test
 // (Node) at once over HTTP (POST /report to the server that serves this page), so the test knows what was
-// acknowledged even when the page or the worker dies a moment later.
+// acknowledged even when the page, the worker or the browser dies a moment later.
 import { openStore, deleteStore, storageEstimate } from './pkg/index.js';
 
 const encoder = new TextEncoder();
@@ -10,8 +10,16 @@ const stores = {};
 let helper = null;
 const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 const unhex = (text) => Uint8Array.from(text.match(/../g) ?? [], (pair) => parseInt(pair, 16));
+// Synchronous on purpose: the writer goes on only once the test has the report, so a browser killed a moment
+// later cannot have acknowledged more than the test knows (fetch() queues reports, and a kill drops them).
 const report = (...args) => {
-  fetch('/report', { method: 'POST', body: JSON.stringify(args), keepalive: true }).catch(() => {});
+  const request = new XMLHttpRequest();
+  request.open('POST', '/report', false);
+  try {
+    request.send(JSON.stringify(args));
+  } catch {
+    // The test's server is gone: nothing left to tell.
+  }
 };
 
 async function ensureChannel(store, channelId) {
