@@ -138,5 +138,5 @@ try {
   await site.close();
 }
 console.log(`MODES_JSON ${JSON.stringify(summary)}`);
-console.log(`modes suite: ${passed} passed, ${failed} failed`);
+console.log(`modes: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);
