@@ -21,16 +21,13 @@ import init, * as wasm from './mls_web_store.js';
 import { callHandle, callModule } from './worker-backups.js';
 import { checkNotLost, register, unregister } from './worker-registry.js';
 import { errorOf, reviveCallbacks, serializeError, transferables } from './worker-values.js';
+import { LivenessWatch } from './worker-liveness.js';
 
 const wasmReady = init();
 const workerId = crypto.randomUUID();
 // How long a reopening owner keeps retrying while the previous owner's OPFS handles are still being let go
 // (Chrome releases them a moment after a worker dies or a tab reloads).
 const OPFS_RETRY_MS = 20_000;
-// How often a waiting worker asks the lock holder whether it is alive, and how long a silent holder keeps
-// the lock before it is stolen (openStore's `livenessMs`).
-const PING_MS = 500;
-const DEFAULT_LIVENESS_MS = 10_000;
 
 const state = {
   name: null,
@@ -47,9 +44,6 @@ const state = {
   queued: [], // relay requests waiting for an owner
   inFlight: new Set(),
   holdsLock: false,
-  livenessMs: DEFAULT_LIVENESS_MS,
-  lastHeardFromHolder: 0,
-  livenessTimer: null,
 };
 const lockName = () => `mls-web-store:${state.name}`;
 
@@ -246,33 +240,20 @@ function loseOwnership() {
 }
 
 // While this worker waits for the lock, it pings the holder; a holder silent for `livenessMs` loses the lock.
-function startLivenessWatch() {
-  if (state.livenessTimer) return;
-  state.lastHeardFromHolder = Date.now();
-  state.livenessTimer = setInterval(() => {
-    if (state.holdsLock || state.role === 'closing' || state.role === 'closed') {
-      stopLivenessWatch();
-      return;
-    }
-    if (Date.now() - state.lastHeardFromHolder > state.livenessMs) {
-      stopLivenessWatch();
-      state.abortLockWait?.abort();
-      requestOwnership({ steal: true });
-      return;
-    }
-    state.channel.postMessage({ kind: 'ping', from: workerId });
-  }, PING_MS);
-}
-
-function stopLivenessWatch() {
-  clearInterval(state.livenessTimer);
-  state.livenessTimer = null;
-}
+const liveness = new LivenessWatch({
+  ping: () => state.channel.postMessage({ kind: 'ping', from: workerId }),
+  onSilent: () => {
+    state.abortLockWait?.abort();
+    requestOwnership({ steal: true });
+  },
+});
+const startLivenessWatch = () => liveness.start(() => state.holdsLock || state.role === 'closing' || state.role === 'closed');
+const stopLivenessWatch = () => liveness.stop();
 
 function onChannelMessage({ data }) {
   if (!data || typeof data !== 'object') return;
   // Anything the holder says shows it is alive.
-  if (['owner', 'pong', 'response', 'progress'].includes(data.kind)) state.lastHeardFromHolder = Date.now();
+  if (['owner', 'pong', 'response', 'progress'].includes(data.kind)) liveness.heard();
   if (data.kind === 'hello' && state.role === 'owner') {
     announceOwner();
   } else if (data.kind === 'ping' && state.holdsLock) {
@@ -344,7 +325,7 @@ async function open({ name, backend, key, livenessMs }) {
   state.key = key ?? null;
   state.requested = backend ?? 'auto';
   state.backend = state.requested;
-  if (Number.isFinite(livenessMs) && livenessMs > 0) state.livenessMs = livenessMs;
+  if (Number.isFinite(livenessMs) && livenessMs > 0) liveness.timeoutMs = livenessMs;
   if (state.backend === 'memory') {
     // Ephemeral and private to this worker: nothing to share, nothing to lock.
     becomeOwnerAlone(await openWithRetry());

@@ -8,6 +8,7 @@ mod config;
 mod error;
 mod key;
 mod kv;
+mod open;
 
 use std::cell::RefCell;
 use std::collections::HashSet;
@@ -16,12 +17,10 @@ pub use config::{JournalMode, StoreConfig, Synchronous};
 pub use error::StoreError;
 pub use key::{InvalidKeyLength, StoreKey};
 pub use kv::MAX_KV_VALUE_LEN;
+pub use open::delete_store;
 
-use crate::backend::{
-    place, validate_store_name, Backend, BackendChoice, BackendReason, BackendUnavailable,
-    Placement, Recorded,
-};
-use crate::platform::{capabilities, now_ms};
+use crate::backend::{Backend, BackendChoice, BackendReason};
+use crate::platform::now_ms;
 use crate::schema::MIGRATIONS;
 use crate::sql::migrate::{self, AppliedMigration, MigrationReport};
 use crate::sql::Connection;
@@ -104,40 +103,6 @@ pub fn open_store_names(backend: Backend) -> Vec<String> {
     })
 }
 
-/// Deletes store `name`'s database. With `auto`: on the backend the placement record names; without a
-/// record, on every persistent backend this context has (an unavailable OPFS holds nothing to delete).
-/// Returns whether a database existed.
-///
-/// # Errors
-/// The store is open here, or a backend fails.
-pub async fn delete_store(name: &str, choice: BackendChoice) -> Result<bool, StoreError> {
-    let caps = capabilities();
-    let backends = match choice {
-        BackendChoice::Opfs => vec![Backend::Opfs],
-        BackendChoice::IndexedDb => vec![Backend::IndexedDb],
-        BackendChoice::Memory => vec![Backend::Memory],
-        BackendChoice::Auto => match vfs::placement::recorded(name).await {
-            Recorded::On(backend) => vec![backend],
-            Recorded::Nothing | Recorded::Unknown => [
-                (caps.opfs_sync_access, Backend::Opfs),
-                (caps.indexed_db, Backend::IndexedDb),
-            ]
-            .into_iter()
-            .filter_map(|(present, backend)| present.then_some(backend))
-            .collect(),
-        },
-    };
-    let mut existed = false;
-    for backend in backends {
-        match vfs::delete_database(backend, name).await {
-            Ok(found) => existed |= found,
-            Err(error) if choice == BackendChoice::Auto && error.is_opfs_unavailable() => {}
-            Err(error) => return Err(error.into()),
-        }
-    }
-    Ok(existed)
-}
-
 /// An open store.
 pub struct Store {
     conn: Connection,
@@ -173,149 +138,6 @@ impl Store {
         config: StoreConfig,
     ) -> Result<Store, StoreError> {
         Self::open_with_key(name, choice, config, None).await
-    }
-
-    /// Opens store `name`; with a key, the database is encrypted with it (a new database) or must have been
-    /// (an existing one). Pages are encrypted with ChaCha20-Poly1305 (SQLite3 Multiple Ciphers), so neither
-    /// the database file nor its journal holds plaintext.
-    ///
-    /// # Errors
-    /// - [`StoreError::InvalidName`], [`StoreError::AlreadyOpen`];
-    /// - [`StoreError::BackendUnavailable`] when no persistent backend works here (with every reason), or
-    ///   when `auto` finds the store recorded on a backend this context cannot reach (never opened empty
-    ///   elsewhere);
-    /// - [`StoreError::Vfs`] when OPFS cannot be used (in use by another tab, or unavailable when asked for
-    ///   by name);
-    /// - [`StoreError::WrongKey`] when a key was given and it does not open the database;
-    /// - [`StoreError::Corrupt`] when the file is not a healthy SQLite database (or is encrypted and no key
-    ///   was given);
-    /// - [`StoreError::Migration`] when the schema is newer than this build or its history was tampered with.
-    pub async fn open_with_key(
-        name: &str,
-        choice: BackendChoice,
-        config: StoreConfig,
-        key: Option<&StoreKey>,
-    ) -> Result<Store, StoreError> {
-        validate_store_name(name)?;
-        let caps = capabilities();
-        let recorded = if choice != BackendChoice::Memory && caps.indexed_db {
-            vfs::placement::recorded(name).await
-        } else {
-            Recorded::Unknown
-        };
-        let store = match place(name, choice, caps, recorded)? {
-            Placement::On(backend, reason) => {
-                let existing = recorded == Recorded::On(backend);
-                Self::open_on(name, backend, reason, config, key, existing).await?
-            }
-            Placement::OpfsElseIndexedDb => {
-                match Self::open_on(
-                    name,
-                    Backend::Opfs,
-                    BackendReason::OpfsWorks,
-                    config,
-                    key,
-                    false,
-                )
-                .await
-                {
-                    Err(StoreError::Vfs(opfs)) if opfs.is_opfs_unavailable() => {
-                        if !Placement::may_fall_back(recorded) {
-                            return Err(BackendUnavailable::StoreUnreachable {
-                                name: name.to_owned(),
-                                backend: Backend::Opfs,
-                                reason: format!(
-                                    "{opfs}; the placement record could not be read, so the store may live there"
-                                ),
-                            }
-                            .into());
-                        }
-                        let reason = BackendReason::OpfsUnavailable(opfs.to_string());
-                        match Self::open_on(name, Backend::IndexedDb, reason, config, key, false)
-                            .await
-                        {
-                            Err(StoreError::Vfs(idb @ VfsError::IndexedDb { .. })) => {
-                                return Err(BackendUnavailable::NotHere {
-                                    requested: "persistent",
-                                    reason: format!("OPFS: {opfs}; IndexedDB: {idb}"),
-                                }
-                                .into())
-                            }
-                            other => other?,
-                        }
-                    }
-                    other => other?,
-                }
-            }
-        };
-        // Recorded once a new store opened, so that `auto` finds it on this backend from now on, in any
-        // context; an existing record is never moved (an explicit backend may open a namesake elsewhere).
-        // A record that cannot be written leaves the store usable; `auto` then refuses to fall back for
-        // it rather than guess.
-        if recorded == Recorded::Nothing && store.backend.is_persistent() {
-            let _ = vfs::placement::record(name, store.backend).await;
-        }
-        Ok(store)
-    }
-
-    /// Opens store `name` on `backend` (no choosing left to do). `existing`: the placement record says the
-    /// store was created there, so an IndexedDB database without a file means the browser discarded it.
-    async fn open_on(
-        name: &str,
-        backend: Backend,
-        reason: BackendReason,
-        config: StoreConfig,
-        key: Option<&StoreKey>,
-        existing: bool,
-    ) -> Result<Store, StoreError> {
-        let registration = OpenRegistration::acquire(backend, name)?;
-        let config = config.for_backend(backend);
-        let vfs_name = vfs::prepare(backend, name).await?;
-        let file_name = vfs::file_name(name);
-        let idb = match backend {
-            Backend::IndexedDb => Some(vfs::idb::open_file(name, &file_name).await?),
-            _ => None,
-        };
-        if existing && idb.as_ref().is_some_and(vfs::idb::IdbFile::was_empty) {
-            // Opening it would create an empty store where the user's data was.
-            return Err(StoreError::Lost {
-                name: name.to_owned(),
-                backend,
-            });
-        }
-        // Every store goes through the cipher shim, keyed or not, so a store can be encrypted later (rekey).
-        let conn = Connection::open(&file_name, &cipher_vfs(&vfs_name))?;
-        if let Some(key) = key {
-            conn.key(key.bytes())?;
-        }
-        conn.execute_batch(&config.pragmas())
-            .map_err(|e| wrong_key(e, key.is_some()))?;
-        // SQLite keeps the old mode, silently, when a VFS cannot run the one asked for.
-        let journal_mode: String = conn.query_value("PRAGMA journal_mode", &[])?;
-        if !journal_mode.eq_ignore_ascii_case(config.journal_mode.as_sql()) {
-            return Err(StoreError::JournalModeRefused {
-                wanted: config.journal_mode.as_sql(),
-                got: journal_mode,
-            });
-        }
-        migrate::migrate_to_latest(&conn, MIGRATIONS, now_ms()).map_err(|e| match e {
-            migrate::MigrationError::History(source) => wrong_key(source, key.is_some()),
-            other => StoreError::from(other),
-        })?;
-        let store = Store {
-            conn,
-            name: name.to_owned(),
-            backend,
-            backend_reason: reason,
-            journal_mode: config.journal_mode,
-            idb,
-            key: RefCell::new(key.map(StoreKey::duplicate)),
-            mls_groups: crate::mls::GroupCache::default(),
-            _registration: registration,
-        };
-        // The migrations of a new or older database are part of opening it.
-        store.sync().await?;
-        Ok(store)
     }
 
     /// Encrypts the database with `key`, re-encrypts it with a new key, or (with `None`) decrypts it. The
