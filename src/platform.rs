@@ -51,3 +51,31 @@ pub(crate) fn random_u64() -> u64 {
     let _ = getrandom_02::getrandom(&mut bytes);
     u64::from_le_bytes(bytes)
 }
+
+/// Whether the origin's storage is (nearly) full: less than twice `written_bytes` (and at least 1 MiB) left
+/// under the quota `navigator.storage.estimate()` reports. False where there is no estimate. Browsers say
+/// "quota" in different ways (an aborted IndexedDB transaction, a short OPFS write); this tells them apart
+/// from other failures.
+pub(crate) async fn storage_nearly_full(written_bytes: f64) -> bool {
+    const MARGIN_BYTES: f64 = 1024.0 * 1024.0;
+    let estimate = async {
+        let storage = js_sys::Reflect::get(
+            &js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("navigator"))?,
+            &JsValue::from_str("storage"),
+        )?;
+        let estimate: js_sys::Function =
+            js_sys::Reflect::get(&storage, &JsValue::from_str("estimate"))?.dyn_into()?;
+        let promise: js_sys::Promise = estimate.call0(&storage)?.dyn_into()?;
+        let answer = wasm_bindgen_futures::JsFuture::from(promise).await?;
+        let field = |name: &str| {
+            js_sys::Reflect::get(&answer, &JsValue::from_str(name))
+                .ok()
+                .and_then(|v| v.as_f64())
+        };
+        Ok::<_, JsValue>((field("usage"), field("quota")))
+    };
+    match estimate.await {
+        Ok((Some(usage), Some(quota))) => quota - usage < (2.0 * written_bytes).max(MARGIN_BYTES),
+        _ => false,
+    }
+}

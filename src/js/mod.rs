@@ -112,7 +112,12 @@ impl JsStore {
         let store = self.current();
         future_to_promise(async move {
             let store = store?;
-            let out = f(store.clone()).await?;
+            let out = match f(store.clone()).await {
+                Ok(out) => out,
+                Err(error) => {
+                    return Err(error.with_quota_recognized(store.backend()).await.into())
+                }
+            };
             // Resolve only once the operation is durable (IndexedDB: its pages are committed there).
             store.sync().await?;
             Ok(out)

@@ -10,6 +10,7 @@ pub mod codes {
     pub const NOMEM: i32 = 7;
     pub const READONLY: i32 = 8;
     pub const IOERR: i32 = 10;
+    pub const IOERR_WRITE: i32 = 778;
     pub const CORRUPT: i32 = 11;
     pub const FULL: i32 = 13;
     pub const CANTOPEN: i32 = 14;
@@ -98,6 +99,12 @@ impl SqlError {
     /// True when storage ran out of space (quota exceeded in the browser).
     pub fn is_full(&self) -> bool {
         self.sqlite_code() == Some(codes::FULL)
+    }
+
+    /// True when the VFS failed to write (`SQLITE_IOERR_WRITE`). Firefox's OPFS answers a write over the
+    /// quota with a short write, which SQLite reports this way, not as `SQLITE_FULL`.
+    pub fn is_write_failure(&self) -> bool {
+        matches!(self, SqlError::Sqlite { extended_code, .. } if *extended_code == codes::IOERR_WRITE)
     }
 }
 

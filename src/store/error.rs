@@ -109,6 +109,22 @@ impl From<MigrationError> for StoreError {
 }
 
 impl StoreError {
+    /// The same error, as `StorageFull` when it is OPFS's way of saying the quota is reached: Firefox answers
+    /// a write over the quota with a short write (SQLite: `SQLITE_IOERR_WRITE`), where Chromium throws
+    /// `QuotaExceededError`. Told apart from other write failures by the storage estimate.
+    pub(crate) async fn with_quota_recognized(self, backend: Backend) -> StoreError {
+        match self {
+            StoreError::Sql(source)
+                if backend == Backend::Opfs
+                    && source.is_write_failure()
+                    && crate::platform::storage_nearly_full(0.0).await =>
+            {
+                StoreError::StorageFull { source }
+            }
+            other => other,
+        }
+    }
+
     /// A stable machine-readable code, the same string JS callers see as `error.code`.
     pub fn code(&self) -> &'static str {
         match self {

@@ -7,8 +7,8 @@
 //   tabs      two tabs append 1,000 messages each to one channel at the same time;
 //   takeover  close the owner tab while the other tab writes: it takes over and finishes;
 //   quota     a small quota: writes fail with QUOTA_EXCEEDED, earlier data stays, writes work once freed
-//             (Chromium: a real OPFS quota through the DevTools protocol; IndexedDB, and OPFS elsewhere: the
-//             browser's refusal simulated at the commit);
+//             (OPFS: a real quota, through the DevTools protocol in Chromium, a profile-wide limit in Firefox;
+//             IndexedDB: the browser's refusal simulated at the commit);
 //   discard   (IndexedDB) the browser discards the database: opening says STORE_LOST, not empty.
 // After every kill or reload: every acknowledged batch is there, every other batch is all-or-nothing,
 // sequences are unique and contiguous, PRAGMA integrity_check is ok, the MLS group is at the acknowledged
@@ -324,28 +324,56 @@ async function discardSection(backend) {
   summary[`${backend}_discard`] = { detected: reopened.error === 'STORE_LOST' };
 }
 
+// How each engine is made to run out of space. Chromium's OPFS: a real quota, 3 MB above what the origin uses,
+// set through the DevTools protocol. Firefox's OPFS: no per-origin override, but a profile-wide limit (a
+// pref, in KiB) gives an origin 10 MB, its floor; a ballast store takes 2 MB of it and deleting the ballast
+// frees space. IndexedDB (Chromium does not apply an overridden quota to IndexedDB writes: 128 MB went
+// through a 3 MB one here) and the rest: the browser's QuotaExceededError is simulated at the commit, from
+// the 20th large write on.
+function quotaStrategy(backend) {
+  if (backend !== 'opfs') return 'simulated';
+  if (traits.cdp) return 'devtools';
+  return engine === 'firefox' ? 'profile-limit' : null;
+}
+
 async function quotaSection(backend) {
-  if (backend === 'opfs' && !traits.cdp) {
-    // No way here to give this engine's OPFS a small quota from outside (Firefox has only a global pref).
-    summary[`${backend}_quota`] = { skipped: `no quota override for OPFS in ${engine}` };
+  const strategy = quotaStrategy(backend);
+  if (!strategy) {
+    summary[`${backend}_quota`] = { skipped: `no way to limit OPFS in ${engine}` };
     return;
   }
+  const outer = context;
+  if (strategy === 'profile-limit') context = await launch(engine, { prefs: { 'dom.quotaManager.temporaryStorage.fixedLimit': 50 * 1024 } });
+  try {
+    await quotaChecks(backend, strategy);
+  } finally {
+    if (context !== outer) {
+      await context.close();
+      context = outer;
+    }
+  }
+}
+
+async function quotaChecks(backend, strategy) {
   const page = await newPage();
   const name = `quota-${backend}`;
+  const ballast = `quota-ballast-${backend}`;
   await call(page, 'remove', name, backend).catch(() => {});
+  if (strategy === 'profile-limit') {
+    await call(page, 'open', ballast, backend);
+    await call(page, 'fill', { name: ballast, channelId: 'c', tag: 'ballast', bodyBytes: 64 * 1024, max: 30 });
+    await call(page, 'close', ballast);
+  }
   await call(page, 'open', name, backend);
   const before = await call(page, 'fill', { name, channelId: 'c', tag: 'before', bodyBytes: 100, max: 50 });
   check(`${backend} quota: writes work before`, before.written === 50 && !before.error, JSON.stringify(before.error));
-  // Chromium's OPFS: a real quota, 3 MB above what the origin uses, set through the DevTools protocol.
-  // IndexedDB (Chromium does not apply an overridden quota to IndexedDB writes: 128 MB went through a 3 MB
-  // one here) and the other engines (no such protocol): the browser's QuotaExceededError is simulated at the
-  // commit, from the 20th large write on.
   const origin = new URL(url).origin;
   const { usage } = await call(page, 'estimate');
-  const realQuota = backend === 'opfs' && traits.cdp;
   let full;
-  if (realQuota) {
+  if (strategy === 'devtools') {
     await context.cdp(page, 'Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + 3_000_000 });
+    full = await call(page, 'fill', { name, channelId: 'c', tag: 'full', bodyBytes: 64 * 1024, max: 2000 });
+  } else if (strategy === 'profile-limit') {
     full = await call(page, 'fill', { name, channelId: 'c', tag: 'full', bodyBytes: 64 * 1024, max: 2000 });
   } else {
     const first = await call(page, 'fill', { name, channelId: 'c', tag: 'full', bodyBytes: 64 * 1024, max: 20 });
@@ -355,19 +383,20 @@ async function quotaSection(backend) {
     full = { written: first.written, error: rest.error, estimate: rest.estimate };
     check(`${backend} quota: nothing acknowledged while full`, rest.written === 0, `${rest.written} acknowledged`);
   }
-  check(`${backend} quota: a write past the quota fails with QUOTA_EXCEEDED`, full.error?.code === 'QUOTA_EXCEEDED', `${JSON.stringify(full.error)} quota ${usage + 3_000_000}, estimate then ${JSON.stringify(full.estimate)}`);
+  check(`${backend} quota: a write past the quota fails with QUOTA_EXCEEDED`, full.error?.code === 'QUOTA_EXCEEDED', `${JSON.stringify(full.error)} usage before ${usage}, estimate then ${JSON.stringify(full.estimate)}`);
   const snapshot = await call(page, 'snapshot', { name, channelId: 'c', mls: false });
   const ids = new Set(snapshot.messages.map(([id]) => id));
   const kept = [...Array(50).keys()].every((i) => ids.has(`before-${i}`)) && [...Array(full.written).keys()].every((i) => ids.has(`full-${i}`));
   check(`${backend} quota: everything acknowledged is still readable`, kept && snapshot.count === 50 + full.written, `${snapshot.count} rows, ${full.written} acknowledged while filling`);
   check(`${backend} quota: integrity_check ok`, snapshot.integrity.length === 0, snapshot.integrity.join('; '));
-  if (realQuota) await context.cdp(page, 'Storage.overrideQuotaForOrigin', { origin });
+  if (strategy === 'devtools') await context.cdp(page, 'Storage.overrideQuotaForOrigin', { origin });
+  if (strategy === 'profile-limit') await call(page, 'remove', ballast, backend);
   const after = await call(page, 'fill', { name, channelId: 'c', tag: 'after', bodyBytes: 100, max: 10 });
   check(`${backend} quota: writes work again once space is freed`, after.written === 10 && !after.error, JSON.stringify(after.error));
   await call(page, 'close', name);
   await call(page, 'remove', name, backend);
   await page.close();
-  summary[`${backend}_quota`] = { acknowledgedWhileFilling: full.written, error: full.error?.code, realQuota };
+  summary[`${backend}_quota`] = { acknowledgedWhileFilling: full.written, error: full.error?.code, strategy };
 }
 
 const run = { kill: killSection, reload: reloadSection, 'browser-kill': browserKillSection, discard: discardSection, tabs: tabsSection, takeover: takeoverSection, quota: quotaSection };

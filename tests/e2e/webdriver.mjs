@@ -52,13 +52,13 @@ function driverCommand(engine, port) {
   return ['xvfb-run', ['-a', '-s', '-screen 0 1280x800x24', 'WebKitWebDriver', `--port=${port}`]];
 }
 
-function capabilities(engine, { profile, privateMode }) {
+function capabilities(engine, { profile, privateMode, prefs: extraPrefs = {} }) {
   if (engine === 'chromium') {
     const args = [...CHROMIUM_ARGS, privateMode ? '--incognito' : `--user-data-dir=${profile}`];
     return { browserName: 'chrome', 'goog:chromeOptions': { binary: process.env.CHROMIUM ?? '/usr/bin/chromium', args } };
   }
   if (engine === 'firefox') {
-    const prefs = { ...FIREFOX_PREFS, ...(privateMode ? { 'browser.privatebrowsing.autostart': true } : {}) };
+    const prefs = { ...FIREFOX_PREFS, ...(privateMode ? { 'browser.privatebrowsing.autostart': true } : {}), ...extraPrefs };
     writeFileSync(join(profile, 'user.js'), Object.entries(prefs).map(([k, v]) => `user_pref(${JSON.stringify(k)}, ${JSON.stringify(v)});\n`).join(''));
     return { browserName: 'firefox', 'moz:firefoxOptions': { binary: process.env.FIREFOX ?? '/usr/bin/firefox-esr', args: ['-headless', '-profile', profile] } };
   }
@@ -75,8 +75,9 @@ export const engineTraits = {
   webkit: { opfs: false, persistentProfile: false, privateMode: 'ephemeral automation session', cdp: false },
 };
 
-/** Starts `engine` (on `profile`, a new one by default) and returns its WebDriver session. */
-export async function launch(engine, { profile, privateMode = false } = {}) {
+/** Starts `engine` (on `profile`, a new one by default) and returns its WebDriver session. `prefs`: Firefox
+ * preferences for this profile. */
+export async function launch(engine, { profile, privateMode = false, prefs } = {}) {
   if (!ENGINES.includes(engine)) throw new Error(`unknown engine ${engine}`);
   const owned = profile === undefined;
   profile ??= newProfile();
@@ -99,7 +100,7 @@ export async function launch(engine, { profile, privateMode = false } = {}) {
   }
   const browser = new Browser(engine, base, driver, profile, owned, privateMode);
   try {
-    const created = await browser.send('POST', '/session', { capabilities: { alwaysMatch: capabilities(engine, { profile, privateMode }) } }, false);
+    const created = await browser.send('POST', '/session', { capabilities: { alwaysMatch: capabilities(engine, { profile, privateMode, prefs }) } }, false);
     browser.sessionId = created.sessionId;
     browser.firstHandle = await browser.send('GET', '/window');
     await browser.send('POST', '/timeouts', { script: 600_000, pageLoad: 120_000 });

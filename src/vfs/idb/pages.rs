@@ -305,27 +305,7 @@ pub(crate) async fn write(
 /// not hand back after a failed commit. We never abort our own writes, and a closed connection fails before
 /// the commit, so an abort with the origin's storage (nearly) full is the browser refusing for quota.
 async fn storage_nearly_full(written_bytes: f64) -> bool {
-    const MARGIN_BYTES: f64 = 1024.0 * 1024.0;
-    let estimate = async {
-        let storage = js_sys::Reflect::get(
-            &js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("navigator"))?,
-            &JsValue::from_str("storage"),
-        )?;
-        let estimate: js_sys::Function =
-            js_sys::Reflect::get(&storage, &JsValue::from_str("estimate"))?.dyn_into()?;
-        let promise: js_sys::Promise = estimate.call0(&storage)?.dyn_into()?;
-        let answer = wasm_bindgen_futures::JsFuture::from(promise).await?;
-        let field = |name: &str| {
-            js_sys::Reflect::get(&answer, &JsValue::from_str(name))
-                .ok()
-                .and_then(|v| v.as_f64())
-        };
-        Ok::<_, JsValue>((field("usage"), field("quota")))
-    };
-    match estimate.await {
-        Ok((Some(usage), Some(quota))) => quota - usage < (2.0 * written_bytes).max(MARGIN_BYTES),
-        _ => false,
-    }
+    crate::platform::storage_nearly_full(written_bytes).await
 }
 
 /// Deletes the store's IndexedDB database. Returns whether it had pages.
