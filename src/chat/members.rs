@@ -7,8 +7,6 @@ use sha2::Sha256;
 use super::{Chat, ChatError};
 use crate::sql::{Connection, Row, SqlResult};
 
-const HASH_KEY_NAMESPACE: &str = "store";
-const HASH_KEY_NAME: &str = "member_hash_key";
 /// Longest identity accepted.
 pub const MAX_IDENTITY_LEN: usize = 1024;
 
@@ -58,8 +56,8 @@ pub struct Member {
 /// The store's secret for member hashes, created on first use.
 fn hash_key(conn: &Connection) -> Result<Vec<u8>, ChatError> {
     let existing: Option<Vec<u8>> = conn.query_optional(
-        "SELECT value FROM kv_entries WHERE namespace = ?1 AND entry_key = ?2",
-        &[&HASH_KEY_NAMESPACE, &HASH_KEY_NAME],
+        "SELECT secret FROM chat_member_hash_secret WHERE slot = 0",
+        &[],
         |row| row.get(0),
     )?;
     if let Some(key) = existing {
@@ -69,8 +67,8 @@ fn hash_key(conn: &Connection) -> Result<Vec<u8>, ChatError> {
     getrandom_02::getrandom(&mut key)
         .map_err(|_| ChatError::InvalidArgument("the browser gave no random bytes"))?;
     conn.execute(
-        "INSERT INTO kv_entries (namespace, entry_key, value, updated_at_ms) VALUES (?1, ?2, ?3, 0)",
-        &[&HASH_KEY_NAMESPACE, &HASH_KEY_NAME, &key],
+        "INSERT INTO chat_member_hash_secret (slot, secret) VALUES (0, ?1)",
+        &[&key],
     )?;
     Ok(key)
 }

@@ -20,9 +20,6 @@ use crate::store::Store;
 /// The ciphersuite of every group and key package this client makes.
 pub const CIPHERSUITE: Ciphersuite = Ciphersuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519;
 
-const IDENTITY_NAMESPACE: &str = "mls";
-const IDENTITY_KEY: &str = "identity";
-
 #[derive(Serialize, Deserialize)]
 struct StoredIdentity {
     identity: Vec<u8>,
@@ -155,8 +152,8 @@ impl<'s> MlsClient<'s> {
 
     fn stored_identity(conn: &Connection) -> Result<Option<StoredIdentity>, MlsError> {
         let bytes: Option<Vec<u8>> = conn.query_optional(
-            "SELECT value FROM kv_entries WHERE namespace = ?1 AND entry_key = ?2",
-            &[&IDENTITY_NAMESPACE, &IDENTITY_KEY],
+            "SELECT value FROM mls_own_identity WHERE slot = 0",
+            &[],
             |row| row.get(0),
         )?;
         Ok(bytes
@@ -201,10 +198,8 @@ impl<'s> MlsClient<'s> {
                 signature_public_key: signer.to_public_vec(),
             };
             conn.execute(
-                "INSERT INTO kv_entries (namespace, entry_key, value, updated_at_ms) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO mls_own_identity (slot, value, created_at_ms) VALUES (0, ?1, ?2)",
                 &[
-                    &IDENTITY_NAMESPACE,
-                    &IDENTITY_KEY,
                     &encode("identity", &stored).map_err(super::MlsStorageError::from)?,
                     &crate::platform::now_ms(),
                 ],

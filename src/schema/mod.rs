@@ -54,6 +54,12 @@ pub const MIGRATIONS: &[Migration] = &[
         up: include_str!("migrations/0003_chat_privacy_counters.up.sql"),
         down: include_str!("migrations/0003_chat_privacy_counters.down.sql"),
     },
+    Migration {
+        version: 4,
+        description: "the MLS identity and the member-hash secret in tables of their own, out of key-value",
+        up: include_str!("migrations/0004_internal_secrets.up.sql"),
+        down: include_str!("migrations/0004_internal_secrets.down.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
@@ -150,7 +156,7 @@ mod tests {
     #[test]
     fn the_shipped_list_is_valid() {
         assert_eq!(validate(MIGRATIONS), Ok(()));
-        assert_eq!(latest_version(), 3);
+        assert_eq!(latest_version(), 4);
     }
 
     #[test]
@@ -164,6 +170,7 @@ mod tests {
         "35e0358e0c014878f968a9663b58af4035dde96b0de05afe730575b8a59ce1bb",
         "40d4fe734ee41daa4b3ba68f11059cfd038de24c568e0716508d3bb52703bcca",
         "48b3c1104587002e2aedc0a321bf495c6610caaa0a323939226fa8d11f0a0038",
+        "4dfee330926acb9ac3e3c0f9aadff60e1cf4bab76972b0729b6ca3b54891ac22",
     ];
 
     #[test]

@@ -204,8 +204,42 @@ fn future_migrations() -> Vec<Migration> {
     list
 }
 
-pub async fn release_if_opfs(choice: BackendChoice) {
+pub(super) async fn release_if_opfs(choice: BackendChoice) {
     if backend_of(choice) == Backend::Opfs {
         vfs::release_opfs_pool().await.expect("release");
     }
+}
+
+/// Version 4 moved the store's own state out of the key-value table; down and up again keep it, so an
+/// identity and the member hashes made before the move still work after it.
+pub async fn internal_state_moves_out_of_key_value_and_back(choice: BackendChoice) {
+    let name = unique_name("internal-move");
+    let store = open(&name, choice).await;
+    let identity = store.mls().create_identity(b"alice").unwrap();
+    let chat = store.chat();
+    chat.create_channel(&super::new_channel("c", b"alice"), None, 1)
+        .unwrap();
+    chat.add_members("c", &[b"bob".to_vec()], mls_web_store::chat::MemberRole::Member, 2)
+        .unwrap();
+    let internal_kv = |store: &Store| -> i64 {
+        store
+            .connection()
+            .query_value(
+                "SELECT count(*) FROM kv_entries WHERE (namespace, entry_key) IN
+                 (VALUES ('mls', 'identity'), ('store', 'member_hash_key'))",
+                &[],
+            )
+            .unwrap()
+    };
+    assert_eq!(internal_kv(&store), 0);
+
+    store.migrate_to(3).unwrap();
+    assert_eq!(internal_kv(&store), 2, "version 3 reads its state from kv_entries");
+    store.migrate_to(latest_version()).unwrap();
+    assert_eq!(internal_kv(&store), 0);
+    assert_eq!(store.mls().identity_info().unwrap(), Some(identity));
+    store.mls().create_group(None).unwrap();
+    assert!(store.chat().is_member("c", b"bob").unwrap());
+    close_fully(store).await;
+    cleanup(&name, choice).await;
 }

@@ -251,7 +251,7 @@ pub async fn mls_recovery_corrupted_rows_give_typed_errors(choice: BackendChoice
         other => panic!("expected a provider version error, got {other:?}"),
     }
     conn.execute(
-        "UPDATE kv_entries SET value = x'ff' WHERE namespace = 'mls'",
+        "UPDATE mls_own_identity SET value = x'ff'",
         &[],
     )
     .unwrap();

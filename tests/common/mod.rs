@@ -9,6 +9,7 @@ mod chat_js;
 mod chat_stress;
 mod encryption;
 mod indexed_db;
+mod internal_state;
 mod migrations;
 mod mls;
 mod mls_recovery;
@@ -24,6 +25,7 @@ pub use chat_stress::*;
 pub use encryption::*;
 #[allow(unused_imports)]
 pub use indexed_db::*;
+pub use internal_state::*;
 pub use migrations::*;
 pub use mls::*;
 pub use mls_recovery::*;
@@ -160,6 +162,9 @@ macro_rules! store_conformance_suite {
             backup_round_trip_keeps_chat_and_mls,
             encrypted_backup_imports_into_an_encrypted_store,
             backup_from_an_older_schema_is_migrated_forward,
+            internal_state_moves_out_of_key_value_and_back,
+            kv_get_cannot_read_the_stores_own_state,
+            kv_put_cannot_overwrite_the_stores_own_state,
         );
     };
 }

@@ -35,6 +35,12 @@ CREATE TABLE chat_idempotency (
     expires_at_ms INTEGER NOT NULL
 );
 
+-- table chat_member_hash_secret
+CREATE TABLE chat_member_hash_secret (
+    slot INTEGER PRIMARY KEY CHECK (slot = 0),
+    secret BLOB NOT NULL CHECK (length(secret) = 32)
+);
+
 -- table chat_members
 CREATE TABLE chat_members (
     channel_id TEXT NOT NULL REFERENCES chat_channels (channel_id) ON DELETE CASCADE,
@@ -127,6 +133,13 @@ CREATE TABLE mls_key_packages (
     used_at_ms INTEGER,
     provider_version INTEGER NOT NULL,
     CHECK ((state = 'used') = (used_at_ms IS NOT NULL))
+);
+
+-- table mls_own_identity
+CREATE TABLE mls_own_identity (
+    slot INTEGER PRIMARY KEY CHECK (slot = 0),
+    value BLOB NOT NULL,
+    created_at_ms INTEGER NOT NULL
 );
 
 -- table mls_own_leaf_nodes
