@@ -1,13 +1,15 @@
 // Types of the main-thread client (`mls-web-store`): every Store method, answered by the package's Worker.
 import type { Store, Backup, BackupKeyOptions, BackupManifest } from './mls_web_store.js';
+import type { ErrorCode } from './error-codes.js';
 
 export type * from './mls_web_store.js';
+export type { ErrorCode } from './error-codes.js';
 
 /** The error every call rejects with; branch on `code` (see the README's table). */
 export declare class StoreError extends Error {
-  constructor(code: string, message: string);
+  constructor(code: ErrorCode, message: string);
   readonly name: 'MlsWebStoreError';
-  readonly code: string;
+  readonly code: ErrorCode;
 }
 
 type Promised<T> = T extends Promise<unknown> ? T : Promise<T>;

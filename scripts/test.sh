@@ -24,11 +24,12 @@ cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
 step "native tests"
 cargo test
 
-# One wasm test binary per browser context; the benchmark (feature "bench") is not a test.
+# One wasm test binary per browser context; the benchmarks (feature "bench") and the native source checks
+# (native_checks.rs, run by `cargo test` above) are not browser tests.
 browser_tests=()
 for file in tests/*.rs; do
   name=$(basename "$file" .rs)
-  case "$name" in bench_*) continue ;; esac
+  case "$name" in bench_* | native_*) continue ;; esac
   browser_tests+=(--test "$name")
 done
 

@@ -13,6 +13,7 @@
 
 pub mod archive;
 pub mod backend;
+pub mod error_code;
 pub mod schema;
 
 #[cfg(target_family = "wasm")]
@@ -23,6 +24,8 @@ pub mod chat;
 mod hex;
 #[cfg(target_family = "wasm")]
 pub mod js;
+#[cfg(target_family = "wasm")]
+pub mod kv;
 #[cfg(target_family = "wasm")]
 pub mod mls;
 #[cfg(target_family = "wasm")]
@@ -38,3 +41,5 @@ pub mod vfs;
 pub use js::ERROR_NAME;
 #[cfg(target_family = "wasm")]
 pub use store::{Store, StoreConfig, StoreError};
+
+pub use error_code::ErrorCode;

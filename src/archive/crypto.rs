@@ -171,7 +171,6 @@ impl FrameCipher {
 /// Random bytes from the platform (the browser's crypto.getRandomValues in wasm).
 pub(super) fn random<const N: usize>() -> Result<[u8; N], ArchiveError> {
     let mut bytes = [0u8; N];
-    getrandom_02::getrandom(&mut bytes)
-        .map_err(|e| ArchiveError::Io(format!("no random bytes: {e}")))?;
+    getrandom_02::getrandom(&mut bytes).map_err(ArchiveError::RandomUnavailable)?;
     Ok(bytes)
 }

@@ -1,5 +1,6 @@
 //! The archive layer's error: every way a file can be malformed, and every way a caller can misuse it.
 
+use crate::error_code::ErrorCode;
 /// An archive failure. Readers never panic on bad input: they return one of these.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -41,34 +42,32 @@ pub enum ArchiveError {
     EntryNotFound(String),
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    /// The browser gave no random bytes (for a salt or a nonce).
+    #[error("the browser gave no random bytes: {0}")]
+    RandomUnavailable(#[source] getrandom_02::Error),
     #[error("I/O: {0}")]
-    Io(String),
+    Io(#[from] std::io::Error),
 }
 
 impl ArchiveError {
-    /// A stable machine-readable code.
-    pub fn code(&self) -> &'static str {
+    /// The stable code of this failure.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ArchiveError::Truncated(_) => "ARCHIVE_TRUNCATED",
-            ArchiveError::BadMagic => "NOT_AN_ARCHIVE",
-            ArchiveError::UnsupportedVersion(_) => "ARCHIVE_VERSION_UNSUPPORTED",
+            ArchiveError::Truncated(_) => ErrorCode::ArchiveTruncated,
+            ArchiveError::BadMagic => ErrorCode::NotAnArchive,
+            ArchiveError::UnsupportedVersion(_) => ErrorCode::ArchiveVersionUnsupported,
             ArchiveError::Corrupt(_)
             | ArchiveError::Decompression { .. }
             | ArchiveError::CrcMismatch(_)
-            | ArchiveError::FrameAuthentication { .. } => "ARCHIVE_CORRUPT",
-            ArchiveError::KeyRequired => "ARCHIVE_KEY_REQUIRED",
-            ArchiveError::WrongKey => "WRONG_PASSPHRASE",
-            ArchiveError::BadSignature => "ARCHIVE_SIGNATURE_INVALID",
-            ArchiveError::LimitExceeded(_) => "ARCHIVE_LIMIT_EXCEEDED",
-            ArchiveError::EntryNotFound(_) => "ARCHIVE_ENTRY_NOT_FOUND",
-            ArchiveError::InvalidArgument(_) => "INVALID_ARGUMENT",
-            ArchiveError::Io(_) => "IO_ERROR",
+            | ArchiveError::FrameAuthentication { .. } => ErrorCode::ArchiveCorrupt,
+            ArchiveError::KeyRequired => ErrorCode::ArchiveKeyRequired,
+            ArchiveError::WrongKey => ErrorCode::WrongPassphrase,
+            ArchiveError::BadSignature => ErrorCode::ArchiveSignatureInvalid,
+            ArchiveError::LimitExceeded(_) => ErrorCode::ArchiveLimitExceeded,
+            ArchiveError::EntryNotFound(_) => ErrorCode::ArchiveEntryNotFound,
+            ArchiveError::InvalidArgument(_) => ErrorCode::InvalidArgument,
+            ArchiveError::RandomUnavailable(_) => ErrorCode::RandomUnavailable,
+            ArchiveError::Io(_) => ErrorCode::IoError,
         }
-    }
-}
-
-impl From<std::io::Error> for ArchiveError {
-    fn from(error: std::io::Error) -> Self {
-        ArchiveError::Io(error.to_string())
     }
 }

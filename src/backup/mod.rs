@@ -10,11 +10,12 @@ use crate::archive::{
 };
 use crate::backend::Backend;
 use crate::chat::Chat;
+use crate::error_code::ErrorCode;
 use crate::platform::now_ms;
 use crate::schema::{latest_version, MIGRATIONS};
-use crate::sql::migrate;
-use crate::sql::Connection;
-use crate::store::{Store, StoreError, StoreKey};
+use crate::sql::migrate::{self, MigrationError};
+use crate::sql::{Connection, SqlError};
+use crate::vfs::VfsError;
 
 pub const DATABASE_ENTRY: &str = "database.sqlite3";
 pub const MANIFEST_ENTRY: &str = "manifest.json";
@@ -60,17 +61,38 @@ pub struct ImportReport {
 pub enum BackupError {
     #[error(transparent)]
     Archive(#[from] ArchiveError),
+    /// The manifest does not decode (or, exporting, does not encode).
     #[error("the backup's manifest is invalid: {0}")]
-    Manifest(String),
-    #[error("the backup's database fails its integrity check: {0}")]
-    Integrity(String),
+    Manifest(#[from] serde_json::Error),
+    #[error("the backup's manifest has version {0}; this build reads version {MANIFEST_VERSION}")]
+    ManifestVersion(u32),
+    /// The database inside the backup cannot be opened or read.
+    #[error("the backup's database cannot be read: {0}")]
+    Unreadable(#[source] SqlError),
+    /// `PRAGMA integrity_check` found these problems in the backup's database.
+    #[error("the backup's database fails its integrity check: {}", .0.join("; "))]
+    Integrity(Vec<String>),
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Migration(#[from] MigrationError),
+    #[error(transparent)]
+    Sql(#[from] SqlError),
+    #[error(transparent)]
+    Vfs(#[from] VfsError),
 }
 
-impl From<crate::sql::SqlError> for BackupError {
-    fn from(error: crate::sql::SqlError) -> Self {
-        BackupError::Store(StoreError::from(error))
+impl BackupError {
+    /// The stable code of this failure.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            BackupError::Archive(source) => source.code(),
+            BackupError::Manifest(_) | BackupError::ManifestVersion(_) => ErrorCode::BackupInvalid,
+            BackupError::Unreadable(_) | BackupError::Integrity(_) => {
+                ErrorCode::BackupIntegrityFailed
+            }
+            BackupError::Migration(source) => source.code(),
+            BackupError::Sql(source) => source.code(),
+            BackupError::Vfs(source) => source.code(),
+        }
     }
 }
 
@@ -95,122 +117,104 @@ impl std::io::Read for Progress<'_, '_> {
     }
 }
 
-impl Store {
-    /// Exports the store as archive bytes. `progress(done, total)` is called as the database is written.
-    ///
-    /// # Errors
-    /// The store cannot be read, or the archive cannot be written.
-    pub fn export_backup(
-        &self,
-        options: ExportOptions,
-        progress: &mut dyn FnMut(u64, u64),
-    ) -> Result<Vec<u8>, BackupError> {
-        let conn = self.connection();
-        let image = conn.serialize()?;
-        let manifest = Manifest {
-            manifest_version: MANIFEST_VERSION,
-            archive_format: 1,
-            schema_version: self.schema_version()?,
-            created_at_ms: now_ms(),
-            store_name: self.name().to_owned(),
-            database_bytes: image.len() as u64,
-            channels: count(conn, "chat_channels")?,
-            messages: count(conn, "chat_messages")?,
-            mls_groups: conn.query_value(
-                "SELECT count(DISTINCT group_id) FROM mls_group_data WHERE data_type = 'context'",
-                &[],
-            )?,
-        };
-        let manifest_json = serde_json::to_vec_pretty(&manifest)
-            .map_err(|e| BackupError::Manifest(e.to_string()))?;
-        let mut writer_options = WriterOptions {
-            key: options.key,
-            signing_key: options.signing_key,
-            ..WriterOptions::default()
-        };
-        if let Some(threshold) = options.split_threshold {
-            writer_options.split_threshold = threshold;
-        }
-        let mut writer = ArchiveWriter::new(Vec::with_capacity(image.len() / 2), writer_options)?;
-        writer.add_bytes(MANIFEST_ENTRY, &manifest_json)?;
-        let total = image.len() as u64;
-        writer.add_entry(
-            DATABASE_ENTRY,
+/// Exports the database on `conn` (store `store_name`) as archive bytes. `progress(done, total)` is called
+/// as the database is written.
+///
+/// # Errors
+/// The database cannot be read, or the archive cannot be written.
+pub fn export(
+    conn: &Connection,
+    store_name: &str,
+    options: ExportOptions,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Vec<u8>, BackupError> {
+    let image = conn.serialize()?;
+    let manifest = Manifest {
+        manifest_version: MANIFEST_VERSION,
+        archive_format: 1,
+        schema_version: migrate::verify(conn, MIGRATIONS)?,
+        created_at_ms: now_ms(),
+        store_name: store_name.to_owned(),
+        database_bytes: image.len() as u64,
+        channels: count(conn, "chat_channels")?,
+        messages: count(conn, "chat_messages")?,
+        mls_groups: conn.query_value(
+            "SELECT count(DISTINCT group_id) FROM mls_group_data WHERE data_type = 'context'",
+            &[],
+        )?,
+    };
+    let manifest_json = serde_json::to_vec_pretty(&manifest)?;
+    let mut writer_options = WriterOptions {
+        key: options.key,
+        signing_key: options.signing_key,
+        ..WriterOptions::default()
+    };
+    if let Some(threshold) = options.split_threshold {
+        writer_options.split_threshold = threshold;
+    }
+    let mut writer = ArchiveWriter::new(Vec::with_capacity(image.len() / 2), writer_options)?;
+    writer.add_bytes(MANIFEST_ENTRY, &manifest_json)?;
+    let total = image.len() as u64;
+    writer.add_entry(
+        DATABASE_ENTRY,
+        total,
+        Progress {
+            bytes: &image,
+            done: 0,
             total,
-            Progress {
-                bytes: &image,
-                done: 0,
-                total,
-                report: progress,
-            },
-        )?;
-        Ok(writer.finalize()?)
-    }
+            report: progress,
+        },
+    )?;
+    Ok(writer.finalize()?)
+}
 
-    /// Verifies `archive` completely, then replaces this store's database with the backup's in one step.
-    ///
-    /// # Errors
-    /// Wrong key, forged signature, corrupt or truncated archive, a database that fails its integrity check
-    /// or has a schema newer than this build: the live store is then unchanged.
-    pub async fn import_backup(
-        &self,
-        archive: &[u8],
-        key: Option<&ArchiveKey>,
-    ) -> Result<ImportReport, BackupError> {
-        self.import_backup_with_progress(archive, key, &mut |_, _| {})
-            .await
+/// Verifies `archive` completely, then replaces the database on `live` with the backup's in one step,
+/// encrypted with `live_key` when the live database is encrypted. Reports `progress(step, IMPORT_STEPS)`
+/// after verifying and after migrating; the caller reports the last step once the result is durable.
+///
+/// # Errors
+/// Wrong key, forged signature, corrupt or truncated archive, a database that fails its integrity check
+/// or has a schema newer than this build: the live database is then unchanged.
+pub async fn import(
+    live: &Connection,
+    live_key: Option<&[u8; 32]>,
+    archive: &[u8],
+    key: Option<&ArchiveKey>,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<ImportReport, BackupError> {
+    let opened = open_verified(archive, key).await?;
+    progress(1, IMPORT_STEPS);
+    let from_schema_version = opened.schema_version;
+    migrate::migrate_to_latest(&opened.conn, MIGRATIONS, now_ms())?;
+    progress(2, IMPORT_STEPS);
+    match live_key {
+        None => live.replace_with(&opened.conn)?,
+        Some(live_key) => replace_encrypted(live, &opened.conn, live_key).await?,
     }
-
-    /// [`Store::import_backup`], reporting `progress(step, IMPORT_STEPS)` after each step: archive verified,
-    /// schema brought up to date, store replaced and durable.
-    ///
-    /// # Errors
-    /// As [`Store::import_backup`].
-    pub async fn import_backup_with_progress(
-        &self,
-        archive: &[u8],
-        key: Option<&ArchiveKey>,
-        progress: &mut dyn FnMut(u64, u64),
-    ) -> Result<ImportReport, BackupError> {
-        let opened = open_verified(archive, key).await?;
-        progress(1, IMPORT_STEPS);
-        let from_schema_version = opened.schema_version;
-        migrate::migrate_to_latest(&opened.conn, MIGRATIONS, now_ms()).map_err(StoreError::from)?;
-        progress(2, IMPORT_STEPS);
-        match self.key_copy() {
-            None => self.connection().replace_with(&opened.conn)?,
-            Some(key) => replace_encrypted(self, &opened.conn, &key).await?,
-        }
-        self.mls_groups().clear();
-        self.sync().await?;
-        progress(IMPORT_STEPS, IMPORT_STEPS);
-        Ok(ImportReport {
-            manifest: opened.manifest,
-            from_schema_version,
-            signer: opened.signer,
-        })
-    }
+    Ok(ImportReport {
+        manifest: opened.manifest,
+        from_schema_version,
+        signer: opened.signer,
+    })
 }
 
 /// SQLite3 Multiple Ciphers copies pages only between databases of the same cipher: encrypt the verified
 /// image with the store's key in a scratch memory file first, then copy that into the store.
 async fn replace_encrypted(
-    store: &Store,
+    live: &Connection,
     source: &Connection,
-    key: &StoreKey,
+    key: &[u8; 32],
 ) -> Result<(), BackupError> {
     let image = source.serialize()?;
     let random: u64 = crate::platform::random_u64();
     let scratch = format!("import-{random:016x}");
     let file = crate::vfs::file_name(&scratch);
-    crate::vfs::import_database(Backend::Memory, &scratch, &image)
-        .await
-        .map_err(StoreError::from)?;
+    crate::vfs::import_database(Backend::Memory, &scratch, &image).await?;
     let result = (|| -> Result<(), BackupError> {
-        let vfs = crate::store::cipher_vfs(crate::vfs::memory_vfs_name());
+        let vfs = crate::vfs::cipher_vfs(crate::vfs::memory_vfs_name());
         let encrypted = Connection::open(&file, &vfs)?;
-        encrypted.rekey(Some(key.bytes()))?;
-        let copied = store.connection().replace_with(&encrypted);
+        encrypted.rekey(Some(key))?;
+        let copied = live.replace_with(&encrypted);
         encrypted.close()?;
         Ok(copied?)
     })();
@@ -218,7 +222,7 @@ async fn replace_encrypted(
     result
 }
 
-/// How many steps [`Store::import_backup_with_progress`] reports.
+/// How many steps an import reports.
 pub const IMPORT_STEPS: u64 = 3;
 
 /// A backup opened in memory, verified, for browsing without importing.
@@ -233,7 +237,7 @@ impl BackupView {
     /// Opens and verifies a backup (everything an import checks) into a read-only in-memory database.
     ///
     /// # Errors
-    /// As [`Store::import_backup`].
+    /// As [`import`].
     pub async fn open(archive: &[u8], key: Option<&ArchiveKey>) -> Result<BackupView, BackupError> {
         let view = open_verified(archive, key).await?;
         view.conn.execute_batch("PRAGMA query_only = ON")?;
@@ -242,7 +246,7 @@ impl BackupView {
 
     /// The chat API over the backup (reads only).
     pub fn chat(&self) -> Chat<'_> {
-        Chat::on(&self.conn)
+        Chat::new(&self.conn, getrandom_02::getrandom)
     }
 
     /// The backup's database, for queries of your own (read-only).
@@ -256,33 +260,25 @@ async fn open_verified(
     key: Option<&ArchiveKey>,
 ) -> Result<BackupView, BackupError> {
     let reader = ArchiveReader::open(archive, key, Limits::default())?;
-    let manifest: Manifest = serde_json::from_slice(&reader.read_entry(MANIFEST_ENTRY)?)
-        .map_err(|e| BackupError::Manifest(e.to_string()))?;
+    let manifest: Manifest = serde_json::from_slice(&reader.read_entry(MANIFEST_ENTRY)?)?;
     if manifest.manifest_version != MANIFEST_VERSION {
-        return Err(BackupError::Manifest(format!(
-            "manifest version {} is not supported",
-            manifest.manifest_version
-        )));
+        return Err(BackupError::ManifestVersion(manifest.manifest_version));
     }
     let image = reader.read_entry(DATABASE_ENTRY)?;
-    crate::vfs::prepare(Backend::Memory, "")
-        .await
-        .map_err(StoreError::from)?;
-    let conn = Connection::open_image(&image).map_err(|e| BackupError::Integrity(e.to_string()))?;
+    crate::vfs::prepare(Backend::Memory, "").await?;
+    let conn = Connection::open_image(&image).map_err(BackupError::Unreadable)?;
     let problems: Vec<String> = conn
         .query_map("PRAGMA integrity_check", &[], |row| row.get(0))
-        .map_err(|e| BackupError::Integrity(e.to_string()))?;
+        .map_err(BackupError::Unreadable)?;
     if problems.iter().any(|line| line != "ok") {
-        return Err(BackupError::Integrity(problems.join("; ")));
+        return Err(BackupError::Integrity(problems));
     }
-    let schema_version = migrate::verify(&conn, MIGRATIONS).map_err(StoreError::from)?;
+    let schema_version = migrate::verify(&conn, MIGRATIONS)?;
     if schema_version > latest_version() {
-        return Err(BackupError::Store(StoreError::from(
-            migrate::MigrationError::SchemaTooNew {
-                found: schema_version,
-                known: latest_version(),
-            },
-        )));
+        return Err(BackupError::Migration(MigrationError::SchemaTooNew {
+            found: schema_version,
+            known: latest_version(),
+        }));
     }
     Ok(BackupView {
         conn,

@@ -1,26 +1,11 @@
 //! Channels: create, read, list, archive, delete (messages and members go with it).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
+use super::channel_rows::{channel_row, load, Channel, COLUMNS};
 use super::idempotency::run_once;
 use super::members::{insert_members, MemberRole};
 use super::{check_id, Chat, ChatError, Idempotency};
-use crate::sql::{Connection, Row, SqlResult};
-
-/// A stored channel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Channel {
-    pub channel_id: String,
-    /// The app's channel name (bytes: encrypt or encode it as you like).
-    pub name: Vec<u8>,
-    /// The MLS group the channel runs on, if any.
-    pub group_id: Option<Vec<u8>>,
-    pub created_at_ms: i64,
-    pub archived_at_ms: Option<i64>,
-    /// The sequence of the newest message ever appended (0 before the first).
-    pub last_seq: i64,
-    pub unprocessed: i64,
-}
 
 /// What creating a channel needs.
 #[derive(Debug, Clone, Serialize)]
@@ -30,30 +15,6 @@ pub struct NewChannel {
     pub group_id: Option<Vec<u8>>,
     /// The creator's identity; they become the first member, with the creator role.
     pub creator: Vec<u8>,
-}
-
-const COLUMNS: &str =
-    "channel_id, name, group_id, created_at_ms, archived_at_ms, last_seq, unprocessed";
-
-fn channel_row(row: &Row<'_>) -> SqlResult<Channel> {
-    Ok(Channel {
-        channel_id: row.get(0)?,
-        name: row.get::<Option<Vec<u8>>>(1)?.unwrap_or_default(),
-        group_id: row.get(2)?,
-        created_at_ms: row.get(3)?,
-        archived_at_ms: row.get(4)?,
-        last_seq: row.get(5)?,
-        unprocessed: row.get(6)?,
-    })
-}
-
-pub(super) fn load(conn: &Connection, channel_id: &str) -> Result<Channel, ChatError> {
-    conn.query_optional(
-        &format!("SELECT {COLUMNS} FROM chat_channels WHERE channel_id = ?1"),
-        &[&channel_id],
-        channel_row,
-    )?
-    .ok_or_else(|| ChatError::ChannelNotFound(channel_id.to_owned()))
 }
 
 impl Chat<'_> {
@@ -87,6 +48,7 @@ impl Chat<'_> {
                 }
                 insert_members(
                     &tx,
+                    self.fill_random,
                     &channel.channel_id,
                     std::slice::from_ref(&channel.creator),
                     MemberRole::Creator,

@@ -1,5 +1,6 @@
 //! The chat layer's error.
 
+use crate::error_code::ErrorCode;
 use crate::sql::SqlError;
 
 /// A chat failure. The failed call was rolled back.
@@ -24,6 +25,25 @@ pub enum ChatError {
     /// A stored idempotent response does not decode.
     #[error("stored response for idempotency key {key:?} does not decode: {reason}")]
     CorruptResponse { key: String, reason: String },
+    /// The browser gave no random bytes (for a message id or the member-hash secret).
+    #[error("the browser gave no random bytes: {0}")]
+    RandomUnavailable(#[source] getrandom_02::Error),
     #[error(transparent)]
     Sql(#[from] SqlError),
+}
+
+impl ChatError {
+    /// The stable code of this failure.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            ChatError::ChannelNotFound(_) => ErrorCode::ChannelNotFound,
+            ChatError::ChannelExists(_) => ErrorCode::ChannelExists,
+            ChatError::MessageIdInOtherChannel { .. } => ErrorCode::MessageIdInOtherChannel,
+            ChatError::IdempotencyKeyReused(_) => ErrorCode::IdempotencyKeyReused,
+            ChatError::InvalidArgument(_) => ErrorCode::InvalidArgument,
+            ChatError::RandomUnavailable(_) => ErrorCode::RandomUnavailable,
+            ChatError::CorruptResponse { .. } => ErrorCode::DatabaseCorrupt,
+            ChatError::Sql(source) => source.code(),
+        }
+    }
 }

@@ -4,7 +4,8 @@
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::{Chat, ChatError};
+use super::channel_rows::load;
+use super::{Chat, ChatError, FillRandom};
 use crate::sql::{Connection, Row, SqlResult};
 
 /// Longest identity accepted.
@@ -54,7 +55,7 @@ pub struct Member {
 }
 
 /// The store's secret for member hashes, created on first use.
-fn hash_key(conn: &Connection) -> Result<Vec<u8>, ChatError> {
+fn hash_key(conn: &Connection, fill_random: FillRandom) -> Result<Vec<u8>, ChatError> {
     let existing: Option<Vec<u8>> = conn.query_optional(
         "SELECT secret FROM chat_member_hash_secret WHERE slot = 0",
         &[],
@@ -64,8 +65,7 @@ fn hash_key(conn: &Connection) -> Result<Vec<u8>, ChatError> {
         return Ok(key);
     }
     let mut key = vec![0u8; 32];
-    getrandom_02::getrandom(&mut key)
-        .map_err(|_| ChatError::InvalidArgument("the browser gave no random bytes"))?;
+    fill_random(&mut key).map_err(ChatError::RandomUnavailable)?;
     conn.execute(
         "INSERT INTO chat_member_hash_secret (slot, secret) VALUES (0, ?1)",
         &[&key],
@@ -93,12 +93,13 @@ fn check_identity(identity: &[u8]) -> Result<(), ChatError> {
 /// changed: members already present count 0.
 pub(super) fn insert_members(
     conn: &Connection,
+    fill_random: FillRandom,
     channel_id: &str,
     identities: &[Vec<u8>],
     role: MemberRole,
     now_ms: i64,
 ) -> Result<usize, ChatError> {
-    let key = hash_key(conn)?;
+    let key = hash_key(conn, fill_random)?;
     let mut changed = 0;
     for identity in identities {
         check_identity(identity)?;
@@ -135,8 +136,8 @@ impl Chat<'_> {
         now_ms: i64,
     ) -> Result<usize, ChatError> {
         let tx = self.conn.transaction()?;
-        super::channels::load(&tx, channel_id)?;
-        let changed = insert_members(&tx, channel_id, identities, role, now_ms)?;
+        load(&tx, channel_id)?;
+        let changed = insert_members(&tx, self.fill_random, channel_id, identities, role, now_ms)?;
         tx.commit()?;
         Ok(changed)
     }
@@ -149,8 +150,8 @@ impl Chat<'_> {
     pub fn leave(&self, channel_id: &str, identity: &[u8], now_ms: i64) -> Result<bool, ChatError> {
         check_identity(identity)?;
         let tx = self.conn.transaction()?;
-        super::channels::load(&tx, channel_id)?;
-        let key = hash_key(&tx)?;
+        load(&tx, channel_id)?;
+        let key = hash_key(&tx, self.fill_random)?;
         let changed = tx.execute(
             "UPDATE chat_members SET left_at_ms = ?3
              WHERE channel_id = ?1 AND member = ?2 AND left_at_ms IS NULL",
@@ -166,7 +167,7 @@ impl Chat<'_> {
     /// The channel does not exist, or storage fails.
     pub fn members(&self, channel_id: &str, include_left: bool) -> Result<Vec<Member>, ChatError> {
         let conn = self.conn;
-        super::channels::load(conn, channel_id)?;
+        load(conn, channel_id)?;
         Ok(conn.query_map(
             "SELECT identity, role, joined_at_ms, left_at_ms FROM chat_members
              WHERE channel_id = ?1 AND (?2 OR left_at_ms IS NULL) ORDER BY joined_at_ms, role <> 'creator', identity",
@@ -181,7 +182,7 @@ impl Chat<'_> {
     /// Storage fails.
     pub fn is_member(&self, channel_id: &str, identity: &[u8]) -> Result<bool, ChatError> {
         let conn = self.conn;
-        let key = hash_key(conn)?;
+        let key = hash_key(conn, self.fill_random)?;
         Ok(conn
             .query_optional(
                 "SELECT 1 FROM chat_members WHERE channel_id = ?1 AND member = ?2 AND left_at_ms IS NULL",

@@ -3,8 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::channel_rows::load;
 use super::idempotency::run_once;
-use super::{Chat, ChatError, Idempotency, MAX_BODY_LEN, MAX_ID_LEN, MAX_PAGE};
+use super::{Chat, ChatError, FillRandom, Idempotency, MAX_BODY_LEN, MAX_ID_LEN, MAX_PAGE};
 use crate::sql::{Connection, Row, SqlResult};
 
 /// A message to append.
@@ -73,10 +74,9 @@ fn message_row(row: &Row<'_>) -> SqlResult<Message> {
     })
 }
 
-fn random_message_id() -> Result<String, ChatError> {
+fn random_message_id(fill_random: FillRandom) -> Result<String, ChatError> {
     let mut bytes = [0u8; 16];
-    getrandom_02::getrandom(&mut bytes)
-        .map_err(|_| ChatError::InvalidArgument("the browser gave no random bytes"))?;
+    fill_random(&mut bytes).map_err(ChatError::RandomUnavailable)?;
     Ok(crate::hex::hex(&bytes))
 }
 
@@ -106,11 +106,12 @@ fn fingerprint(message: &NewMessage) -> (&Option<String>, &[u8], &[u8]) {
 /// Appends inside the caller's transaction.
 fn append_in(
     conn: &Connection,
+    fill_random: FillRandom,
     channel_id: &str,
     messages: &[NewMessage],
     now_ms: i64,
 ) -> Result<Vec<Appended>, ChatError> {
-    let channel = super::channels::load(conn, channel_id)?;
+    let channel = load(conn, channel_id)?;
     let mut last_seq = channel.last_seq;
     let mut new_unprocessed = 0i64;
     let mut out = Vec::with_capacity(messages.len());
@@ -118,7 +119,7 @@ fn append_in(
         check_message(message)?;
         let message_id = match &message.message_id {
             Some(id) => id.clone(),
-            None => random_message_id()?,
+            None => random_message_id(fill_random)?,
         };
         // Insert first and look the id up only when it was taken: one index probe per new message.
         let inserted = conn.execute(
@@ -190,7 +191,13 @@ impl Chat<'_> {
             || (channel_id, fingerprint(message)),
             now_ms,
             || {
-                let mut out = append_in(&tx, channel_id, std::slice::from_ref(message), now_ms)?;
+                let mut out = append_in(
+                    &tx,
+                    self.fill_random,
+                    channel_id,
+                    std::slice::from_ref(message),
+                    now_ms,
+                )?;
                 out.pop()
                     .ok_or(ChatError::InvalidArgument("no message appended"))
             },
@@ -224,7 +231,7 @@ impl Chat<'_> {
                 )
             },
             now_ms,
-            || append_in(&tx, channel_id, messages, now_ms),
+            || append_in(&tx, self.fill_random, channel_id, messages, now_ms),
         )?;
         tx.commit()?;
         Ok(appended)
@@ -244,7 +251,7 @@ impl Chat<'_> {
             return Err(ChatError::InvalidArgument("page limit is 1 to 1000"));
         }
         let conn = self.conn;
-        super::channels::load(conn, channel_id)?;
+        load(conn, channel_id)?;
         let fetch = i64::from(limit) + 1;
         let mut messages = match cursor {
             PageCursor::Newest => conn.query_map(
@@ -300,7 +307,7 @@ impl Chat<'_> {
     /// # Errors
     /// The channel does not exist, or storage fails.
     pub fn unprocessed_count(&self, channel_id: &str) -> Result<i64, ChatError> {
-        Ok(super::channels::load(self.conn, channel_id)?.unprocessed)
+        Ok(load(self.conn, channel_id)?.unprocessed)
     }
 
     /// The oldest unprocessed messages of the channel, oldest first, at most `limit`.
@@ -312,7 +319,7 @@ impl Chat<'_> {
             return Err(ChatError::InvalidArgument("limit is 1 to 1000"));
         }
         let conn = self.conn;
-        super::channels::load(conn, channel_id)?;
+        load(conn, channel_id)?;
         Ok(conn.query_map(
             &format!(
                 "SELECT {COLUMNS} FROM chat_messages WHERE channel_id = ?1 AND processed = 0 ORDER BY seq LIMIT ?2"
@@ -328,7 +335,7 @@ impl Chat<'_> {
     /// The channel does not exist, or storage fails (nothing is marked then).
     pub fn mark_processed(&self, channel_id: &str, seqs: &[i64]) -> Result<usize, ChatError> {
         let tx = self.conn.transaction()?;
-        super::channels::load(&tx, channel_id)?;
+        load(&tx, channel_id)?;
         let mut changed = 0;
         for seq in seqs {
             changed += tx.execute(
@@ -353,7 +360,7 @@ impl Chat<'_> {
     /// The channel does not exist, or storage fails.
     pub fn prune(&self, channel_id: &str, keep: u32) -> Result<usize, ChatError> {
         let tx = self.conn.transaction()?;
-        super::channels::load(&tx, channel_id)?;
+        load(&tx, channel_id)?;
         // The oldest sequence kept; with fewer than `keep` messages there is nothing to delete.
         let cutoff: Option<i64> = if keep == 0 {
             Some(i64::MAX)

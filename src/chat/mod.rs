@@ -5,20 +5,21 @@
 //! member identities are keyed by an HMAC under a per-store secret, so the member table's key reveals
 //! nothing even to code that reads raw rows.
 
+mod channel_rows;
 mod channels;
 mod error;
 mod idempotency;
 mod members;
 mod messages;
 
-pub use channels::{Channel, NewChannel};
+pub use channel_rows::Channel;
+pub use channels::NewChannel;
 pub use error::ChatError;
 pub use idempotency::Idempotency;
 pub use members::{Member, MemberRole};
 pub use messages::{Appended, Message, MessagePage, NewMessage, PageCursor};
 
 use crate::sql::Connection;
-use crate::store::Store;
 
 /// Longest channel or message id accepted.
 pub const MAX_ID_LEN: usize = 256;
@@ -27,18 +28,14 @@ pub const MAX_BODY_LEN: usize = 1 << 20;
 /// Most messages one page returns.
 pub const MAX_PAGE: u32 = 1000;
 
-/// The chat API of one store.
+/// Where the chat layer takes random bytes from (message ids, the member-hash secret): the store passes the
+/// platform's (`getrandom`, the browser's `crypto.getRandomValues`).
+pub type FillRandom = fn(&mut [u8]) -> Result<(), getrandom_02::Error>;
+
+/// The chat API over one database.
 pub struct Chat<'s> {
     conn: &'s Connection,
-}
-
-impl Store {
-    /// The chat API on this store.
-    pub fn chat(&self) -> Chat<'_> {
-        Chat {
-            conn: self.connection(),
-        }
-    }
+    fill_random: FillRandom,
 }
 
 fn check_id(id: &str, what: &'static str) -> Result<(), ChatError> {
@@ -49,8 +46,8 @@ fn check_id(id: &str, what: &'static str) -> Result<(), ChatError> {
 }
 
 impl<'s> Chat<'s> {
-    /// The chat API over any connection with the chat schema (a backup opened for browsing, for one).
-    pub(crate) fn on(conn: &'s Connection) -> Self {
-        Chat { conn }
+    /// The chat API over any connection with the chat schema: a store's, or a backup opened for browsing.
+    pub fn new(conn: &'s Connection, fill_random: FillRandom) -> Self {
+        Chat { conn, fill_random }
     }
 }

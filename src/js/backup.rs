@@ -19,13 +19,7 @@ use crate::store::StoreError;
 
 impl From<BackupError> for JsValue {
     fn from(error: BackupError) -> JsValue {
-        let code = match &error {
-            BackupError::Archive(e) => e.code(),
-            BackupError::Store(e) => e.code(),
-            BackupError::Manifest(_) => "BACKUP_INVALID",
-            BackupError::Integrity(_) => "BACKUP_INTEGRITY_FAILED",
-        };
-        js_error(code, &error.to_string())
+        js_error(error.code(), &error.to_string())
     }
 }
 

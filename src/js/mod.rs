@@ -9,6 +9,8 @@ mod chat;
 mod convert;
 mod error;
 mod mls;
+#[cfg(feature = "test-hooks")]
+mod test_hooks;
 mod types;
 
 use std::cell::RefCell;
@@ -235,14 +237,6 @@ impl JsStore {
     #[wasm_bindgen(js_name = kvDelete, unchecked_return_type = "Promise<boolean>")]
     pub fn kv_delete(&self, namespace: String, key: String) -> Promise {
         self.spawn(move |store| async move { Ok(store.kv_delete(&namespace, &key).await?.into()) })
-    }
-
-    /// Test hook, not part of the API: while `on`, this context's IndexedDB writes fail as a full origin's
-    /// would (QuotaExceededError).
-    #[doc(hidden)]
-    #[wasm_bindgen(js_name = debugSimulateStorageFull, skip_typescript)]
-    pub fn debug_simulate_storage_full(&self, on: bool) {
-        crate::vfs::idb::simulate_storage_full_for_tests(on);
     }
 
     /// Closes the store. Calls made before `close()` still complete; calls made after reject with

@@ -15,7 +15,6 @@ use super::error::MlsError;
 use super::provider::MlsProvider;
 use super::storage::{key_packages, SqlStorage};
 use crate::sql::Connection;
-use crate::store::Store;
 
 /// The ciphersuite of every group and key package this client makes.
 pub const CIPHERSUITE: Ciphersuite = Ciphersuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519;
@@ -72,20 +71,13 @@ pub enum Incoming {
     Own,
 }
 
-/// The MLS client of one store. Cheap to make: it holds only the crypto provider.
+/// The MLS client of one store. Cheap to make: it borrows the connection and the group cache, and holds the
+/// crypto provider.
 pub struct MlsClient<'s> {
-    store: &'s Store,
+    conn: &'s Connection,
+    groups: &'s super::GroupCache,
+    clock: super::Clock,
     crypto: RustCrypto,
-}
-
-impl Store {
-    /// The MLS client API on this store.
-    pub fn mls(&self) -> MlsClient<'_> {
-        MlsClient {
-            store: self,
-            crypto: RustCrypto::default(),
-        }
-    }
 }
 
 pub(super) struct Identity {
@@ -94,12 +86,22 @@ pub(super) struct Identity {
 }
 
 impl<'s> MlsClient<'s> {
+    /// The client on `conn` (a database with the MLS schema), loading groups through `groups`.
+    pub fn new(conn: &'s Connection, groups: &'s super::GroupCache, clock: super::Clock) -> Self {
+        MlsClient {
+            conn,
+            groups,
+            clock,
+            crypto: RustCrypto::default(),
+        }
+    }
+
     pub(crate) fn groups(&self) -> &'s super::GroupCache {
-        self.store.mls_groups()
+        self.groups
     }
 
     pub(crate) fn conn(&self) -> &'s Connection {
-        self.store.connection()
+        self.conn
     }
 
     /// Runs `f` in one transaction with a provider on it; commits only when `f` succeeds.
@@ -108,7 +110,7 @@ impl<'s> MlsClient<'s> {
         f: impl FnOnce(&MlsProvider<'_>) -> Result<T, MlsError>,
     ) -> Result<T, MlsError> {
         let tx = self.conn().transaction()?;
-        let provider = MlsProvider::new(&self.crypto, &tx);
+        let provider = MlsProvider::new(&self.crypto, &tx, self.clock);
         let out = f(&provider)?;
         tx.commit()?;
         Ok(out)
@@ -123,7 +125,7 @@ impl<'s> MlsClient<'s> {
     ) -> Result<T, MlsError> {
         let cache = self.groups();
         let tx = self.conn().transaction()?;
-        let provider = MlsProvider::new(&self.crypto, &tx);
+        let provider = MlsProvider::new(&self.crypto, &tx, self.clock);
         let mut group = match cache.take(group_id) {
             Some(group) => group,
             None => Self::load_group(&provider, group_id)?,
@@ -143,7 +145,10 @@ impl<'s> MlsClient<'s> {
         let cache = self.groups();
         let group = match cache.take(group_id) {
             Some(group) => group,
-            None => Self::load_group(&MlsProvider::new(&self.crypto, self.conn()), group_id)?,
+            None => Self::load_group(
+                &MlsProvider::new(&self.crypto, self.conn(), self.clock),
+                group_id,
+            )?,
         };
         let out = f(&group);
         cache.put(group_id.to_vec(), group);
@@ -201,7 +206,7 @@ impl<'s> MlsClient<'s> {
                 "INSERT INTO mls_own_identity (slot, value, created_at_ms) VALUES (0, ?1, ?2)",
                 &[
                     &encode("identity", &stored).map_err(super::MlsStorageError::from)?,
-                    &crate::platform::now_ms(),
+                    &(self.clock)(),
                 ],
             )?;
             Ok(IdentityInfo {
@@ -282,7 +287,7 @@ impl<'s> MlsClient<'s> {
         &self,
         key_package: &[u8],
     ) -> Result<Option<KeyPackageState>, MlsError> {
-        let provider = MlsProvider::new(&self.crypto, self.conn());
+        let provider = MlsProvider::new(&self.crypto, self.conn(), self.clock);
         let hash_ref = parse_key_package(&provider, key_package)?
             .hash_ref(provider.crypto())
             .map_err(|e| MlsError::protocol("hash key package", e))?;
@@ -302,7 +307,7 @@ impl<'s> MlsClient<'s> {
 
     /// A storage provider on this store's connection, outside any transaction (for inspection and tests).
     pub fn storage(&self) -> SqlStorage<'s> {
-        SqlStorage::new(self.conn())
+        SqlStorage::with_clock(self.conn(), self.clock)
     }
 }
 

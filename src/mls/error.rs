@@ -2,6 +2,7 @@
 //! their text together with the operation that failed, and storage failures keep their type.
 
 use super::storage::MlsStorageError;
+use crate::error_code::ErrorCode;
 use crate::sql::SqlError;
 
 /// An MLS client failure. Every failed operation was rolled back: no half-written group remains.
@@ -50,6 +51,26 @@ impl From<SqlError> for MlsError {
 }
 
 impl MlsError {
+    /// The stable code of this failure.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            MlsError::NoIdentity => ErrorCode::MlsNoIdentity,
+            MlsError::IdentityExists => ErrorCode::MlsIdentityExists,
+            MlsError::GroupNotFound(_) => ErrorCode::MlsGroupNotFound,
+            MlsError::InvalidMessage { .. } => ErrorCode::MlsInvalidMessage,
+            MlsError::Protocol { .. } => ErrorCode::MlsProtocolError,
+            MlsError::MemberNotFound(_) => ErrorCode::MlsMemberNotFound,
+            MlsError::WelcomeNotFound(_) => ErrorCode::WelcomeNotFound,
+            MlsError::WelcomeExpired { .. } => ErrorCode::WelcomeExpired,
+            MlsError::WelcomeConfirmed(_) => ErrorCode::WelcomeAlreadyConfirmed,
+            MlsError::Storage(MlsStorageError::Sql(source)) => source.code(),
+            MlsError::Storage(MlsStorageError::ProviderVersion { .. }) => {
+                ErrorCode::MlsProviderVersion
+            }
+            MlsError::Storage(_) => ErrorCode::MlsStateCorrupt,
+        }
+    }
+
     pub(crate) fn protocol(operation: &'static str, error: impl std::fmt::Display) -> Self {
         MlsError::Protocol {
             operation,

@@ -20,3 +20,6 @@ pub use error::MlsError;
 pub use provider::MlsProvider;
 pub use storage::{MlsStorageError, SqlStorage};
 pub use welcome::{WelcomeConfig, WelcomeState};
+
+/// Milliseconds since the Unix epoch, from whoever assembles the client (the store passes the platform's).
+pub type Clock = fn() -> i64;

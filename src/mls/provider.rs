@@ -14,10 +14,10 @@ pub struct MlsProvider<'a> {
 }
 
 impl<'a> MlsProvider<'a> {
-    pub fn new(crypto: &'a RustCrypto, conn: &'a Connection) -> Self {
+    pub fn new(crypto: &'a RustCrypto, conn: &'a Connection, clock: super::Clock) -> Self {
         MlsProvider {
             crypto,
-            storage: SqlStorage::new(conn),
+            storage: SqlStorage::with_clock(conn, clock),
         }
     }
 }

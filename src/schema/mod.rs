@@ -56,7 +56,8 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 4,
-        description: "the MLS identity and the member-hash secret in tables of their own, out of key-value",
+        description:
+            "the MLS identity and the member-hash secret in tables of their own, out of key-value",
         up: include_str!("migrations/0004_internal_secrets.up.sql"),
         down: include_str!("migrations/0004_internal_secrets.down.sql"),
     },

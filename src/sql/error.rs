@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::error_code::ErrorCode;
+
 /// SQLite's primary result codes that callers branch on.
 pub mod codes {
     pub const ERROR: i32 = 1;
@@ -99,6 +101,19 @@ impl SqlError {
     /// True when storage ran out of space (quota exceeded in the browser).
     pub fn is_full(&self) -> bool {
         self.sqlite_code() == Some(codes::FULL)
+    }
+
+    /// The stable code of this failure.
+    pub fn code(&self) -> ErrorCode {
+        if self.is_corruption() {
+            ErrorCode::DatabaseCorrupt
+        } else if self.is_full() {
+            ErrorCode::QuotaExceeded
+        } else if self.is_constraint() {
+            ErrorCode::ConstraintViolation
+        } else {
+            ErrorCode::SqliteError
+        }
     }
 
     /// True when the VFS failed to write (`SQLITE_IOERR_WRITE`). Firefox's OPFS answers a write over the

@@ -5,6 +5,7 @@
 
 use super::connection::Connection;
 use super::error::SqlError;
+use crate::error_code::ErrorCode;
 use crate::schema::{validate, Migration, MigrationListError};
 
 /// The history table's name; part of the on-disk format.
@@ -73,6 +74,26 @@ pub enum MigrationError {
     /// SQL failed while reading the history.
     #[error("reading schema history failed: {0}")]
     History(#[source] SqlError),
+}
+
+impl MigrationError {
+    /// The stable code of this failure; a corrupt or full database keeps the SQL error's code.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            MigrationError::SchemaTooNew { .. } => ErrorCode::SchemaTooNew,
+            MigrationError::ChecksumMismatch { .. } => ErrorCode::SchemaChecksumMismatch,
+            MigrationError::InconsistentHistory { .. } => ErrorCode::SchemaHistoryInconsistent,
+            MigrationError::UnknownVersion { .. } => ErrorCode::UnknownSchemaVersion,
+            MigrationError::History(source) | MigrationError::Step { source, .. }
+                if source.is_corruption() || source.is_full() =>
+            {
+                source.code()
+            }
+            MigrationError::InvalidList(_)
+            | MigrationError::History(_)
+            | MigrationError::Step { .. } => ErrorCode::MigrationFailed,
+        }
+    }
 }
 
 /// Reads the history, oldest first; empty for a database never migrated.

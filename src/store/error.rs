@@ -2,11 +2,14 @@
 //! that the JS boundary passes on unchanged.
 
 use crate::backend::{Backend, BackendUnavailable, InvalidStoreName, UnknownBackend};
+use crate::backup::BackupError;
 use crate::chat::ChatError;
+use crate::error_code::ErrorCode;
+use crate::kv::KvError;
 use crate::mls::{MlsError, MlsStorageError};
 use crate::sql::migrate::MigrationError;
 use crate::sql::SqlError;
-use crate::vfs::{OpfsFailure, VfsError};
+use crate::vfs::VfsError;
 
 /// A store failure.
 #[derive(Debug, thiserror::Error)]
@@ -18,9 +21,6 @@ pub enum StoreError {
     UnknownBackend(#[from] UnknownBackend),
     #[error(transparent)]
     BackendUnavailable(#[from] BackendUnavailable),
-    /// This worker already has the store open; two connections to one sahpool file would corrupt it.
-    #[error("store {name:?} is already open on {backend} in this context")]
-    AlreadyOpen { name: String, backend: Backend },
     /// The backend kept another journal mode than the one configured.
     #[error("journal mode {wanted} was refused; the database stays in {got}")]
     JournalModeRefused { wanted: &'static str, got: String },
@@ -60,27 +60,13 @@ pub enum StoreError {
     #[error(transparent)]
     Sql(SqlError),
     #[error(transparent)]
-    Mls(MlsError),
+    Mls(#[from] MlsError),
     #[error(transparent)]
-    Chat(ChatError),
-}
-
-impl From<ChatError> for StoreError {
-    fn from(error: ChatError) -> Self {
-        match error {
-            ChatError::Sql(source) => StoreError::from(source),
-            other => StoreError::Chat(other),
-        }
-    }
-}
-
-impl From<MlsError> for StoreError {
-    fn from(error: MlsError) -> Self {
-        match error {
-            MlsError::Storage(MlsStorageError::Sql(source)) => StoreError::from(source),
-            other => StoreError::Mls(other),
-        }
-    }
+    Chat(#[from] ChatError),
+    #[error(transparent)]
+    KeyValue(#[from] KvError),
+    #[error(transparent)]
+    Backup(#[from] BackupError),
 }
 
 impl From<SqlError> for StoreError {
@@ -113,105 +99,62 @@ impl StoreError {
     /// a write over the quota with a short write (SQLite: `SQLITE_IOERR_WRITE`), where Chromium throws
     /// `QuotaExceededError`. Told apart from other write failures by the storage estimate.
     pub(crate) async fn with_quota_recognized(self, backend: Backend) -> StoreError {
+        let write_failure = self.sql_source().is_some_and(SqlError::is_write_failure);
+        if backend != Backend::Opfs
+            || !write_failure
+            || !crate::platform::storage_nearly_full(0.0).await
+        {
+            return self;
+        }
         match self {
             StoreError::Sql(source)
-                if backend == Backend::Opfs
-                    && source.is_write_failure()
-                    && crate::platform::storage_nearly_full(0.0).await =>
-            {
-                StoreError::StorageFull { source }
-            }
+            | StoreError::Chat(ChatError::Sql(source))
+            | StoreError::Mls(MlsError::Storage(MlsStorageError::Sql(source)))
+            | StoreError::KeyValue(KvError::Sql(source))
+            | StoreError::Backup(BackupError::Sql(source)) => StoreError::StorageFull { source },
             other => other,
         }
     }
 
-    /// A stable machine-readable code, the same string JS callers see as `error.code`.
-    pub fn code(&self) -> &'static str {
+    /// The SQL failure underneath, whichever layer it came through.
+    pub fn sql_source(&self) -> Option<&SqlError> {
         match self {
-            StoreError::InvalidName(_) => "INVALID_STORE_NAME",
-            StoreError::UnknownBackend(_) => "UNKNOWN_BACKEND",
-            StoreError::BackendUnavailable(BackendUnavailable::StoreUnreachable { .. }) => {
-                "STORE_UNAVAILABLE"
-            }
-            StoreError::BackendUnavailable(_) => "BACKEND_UNAVAILABLE",
-            StoreError::AlreadyOpen { .. } => "STORE_ALREADY_OPEN",
-            StoreError::Closed => "STORE_CLOSED",
-            StoreError::Lost { .. } => "STORE_LOST",
-            StoreError::WrongKey => "WRONG_KEY",
-            StoreError::InvalidKey(_) => "INVALID_KEY",
-            StoreError::JournalModeRefused { .. } => "JOURNAL_MODE_REFUSED",
-            StoreError::InvalidArgument(_) => "INVALID_ARGUMENT",
-            StoreError::Vfs(VfsError::Opfs {
-                kind: OpfsFailure::InUse,
-                ..
-            }) => "OPFS_IN_USE",
-            StoreError::Vfs(VfsError::Opfs {
-                kind: OpfsFailure::QuotaExceeded,
-                ..
-            }) => "QUOTA_EXCEEDED",
-            StoreError::Vfs(VfsError::Opfs {
-                kind: OpfsFailure::Unavailable,
-                ..
-            }) => "OPFS_UNAVAILABLE",
-            StoreError::Vfs(VfsError::Opfs { .. }) => "OPFS_ERROR",
-            StoreError::Vfs(VfsError::NotFound { .. }) => "NOT_FOUND",
-            StoreError::Vfs(VfsError::InUse { .. }) => "STORE_IN_USE",
-            StoreError::Vfs(VfsError::IndexedDb { name, .. }) if name == "QuotaExceededError" => {
-                "QUOTA_EXCEEDED"
-            }
-            StoreError::Vfs(VfsError::IndexedDb { .. }) => "INDEXEDDB_ERROR",
-            StoreError::Vfs(VfsError::NotDurable { .. }) => "STORE_NOT_DURABLE",
-            StoreError::Vfs(VfsError::OwnerChanged { .. }) => "OWNER_CHANGED",
-            StoreError::Vfs(_) => "BACKEND_ERROR",
-            StoreError::Corrupt { .. } => "DATABASE_CORRUPT",
-            StoreError::StorageFull { .. } => "QUOTA_EXCEEDED",
-            StoreError::Migration(MigrationError::SchemaTooNew { .. }) => "SCHEMA_TOO_NEW",
-            StoreError::Migration(MigrationError::ChecksumMismatch { .. }) => {
-                "SCHEMA_CHECKSUM_MISMATCH"
-            }
-            StoreError::Migration(MigrationError::InconsistentHistory { .. }) => {
-                "SCHEMA_HISTORY_INCONSISTENT"
-            }
-            StoreError::Migration(MigrationError::UnknownVersion { .. }) => {
-                "UNKNOWN_SCHEMA_VERSION"
-            }
-            StoreError::Migration(_) => "MIGRATION_FAILED",
-            StoreError::Sql(SqlError::Sqlite { code, .. })
-                if *code == crate::sql::codes::CONSTRAINT =>
-            {
-                "CONSTRAINT_VIOLATION"
-            }
-            StoreError::Sql(_) => "SQLITE_ERROR",
-            StoreError::Mls(error) => mls_code(error),
-            StoreError::Chat(error) => chat_code(error),
+            StoreError::Sql(source)
+            | StoreError::Corrupt { source }
+            | StoreError::StorageFull { source }
+            | StoreError::Chat(ChatError::Sql(source))
+            | StoreError::Mls(MlsError::Storage(MlsStorageError::Sql(source)))
+            | StoreError::KeyValue(KvError::Sql(source))
+            | StoreError::Backup(BackupError::Sql(source)) => Some(source),
+            _ => None,
         }
     }
-}
 
-fn mls_code(error: &MlsError) -> &'static str {
-    match error {
-        MlsError::NoIdentity => "MLS_NO_IDENTITY",
-        MlsError::IdentityExists => "MLS_IDENTITY_EXISTS",
-        MlsError::GroupNotFound(_) => "MLS_GROUP_NOT_FOUND",
-        MlsError::InvalidMessage { .. } => "MLS_INVALID_MESSAGE",
-        MlsError::Protocol { .. } => "MLS_PROTOCOL_ERROR",
-        MlsError::MemberNotFound(_) => "MLS_MEMBER_NOT_FOUND",
-        MlsError::WelcomeNotFound(_) => "WELCOME_NOT_FOUND",
-        MlsError::WelcomeExpired { .. } => "WELCOME_EXPIRED",
-        MlsError::WelcomeConfirmed(_) => "WELCOME_ALREADY_CONFIRMED",
-        MlsError::Storage(MlsStorageError::ProviderVersion { .. }) => "MLS_PROVIDER_VERSION",
-        MlsError::Storage(_) => "MLS_STATE_CORRUPT",
-    }
-}
-
-fn chat_code(error: &ChatError) -> &'static str {
-    match error {
-        ChatError::ChannelNotFound(_) => "CHANNEL_NOT_FOUND",
-        ChatError::ChannelExists(_) => "CHANNEL_EXISTS",
-        ChatError::MessageIdInOtherChannel { .. } => "MESSAGE_ID_IN_OTHER_CHANNEL",
-        ChatError::IdempotencyKeyReused(_) => "IDEMPOTENCY_KEY_REUSED",
-        ChatError::InvalidArgument(_) => "INVALID_ARGUMENT",
-        ChatError::CorruptResponse { .. } => "DATABASE_CORRUPT",
-        ChatError::Sql(_) => "SQLITE_ERROR",
+    /// The stable code of this failure, the one JS callers see as `error.code`. Domain errors keep the
+    /// code of their own layer (a chat write that hit a full disk is `QUOTA_EXCEEDED`).
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            StoreError::InvalidName(_) => ErrorCode::InvalidStoreName,
+            StoreError::UnknownBackend(_) => ErrorCode::UnknownBackend,
+            StoreError::BackendUnavailable(BackendUnavailable::StoreUnreachable { .. }) => {
+                ErrorCode::StoreUnavailable
+            }
+            StoreError::BackendUnavailable(_) => ErrorCode::BackendUnavailable,
+            StoreError::Closed => ErrorCode::StoreClosed,
+            StoreError::Lost { .. } => ErrorCode::StoreLost,
+            StoreError::WrongKey => ErrorCode::WrongKey,
+            StoreError::InvalidKey(_) => ErrorCode::InvalidKey,
+            StoreError::JournalModeRefused { .. } => ErrorCode::JournalModeRefused,
+            StoreError::InvalidArgument(_) => ErrorCode::InvalidArgument,
+            StoreError::Vfs(source) => source.code(),
+            StoreError::Corrupt { .. } => ErrorCode::DatabaseCorrupt,
+            StoreError::StorageFull { .. } => ErrorCode::QuotaExceeded,
+            StoreError::Migration(source) => source.code(),
+            StoreError::Sql(source) => source.code(),
+            StoreError::Mls(source) => source.code(),
+            StoreError::Chat(source) => source.code(),
+            StoreError::KeyValue(source) => source.code(),
+            StoreError::Backup(source) => source.code(),
+        }
     }
 }

@@ -1,22 +1,23 @@
-//! A store: one SQLite database on one backend, migrated to this build's schema when opened. The domain APIs
-//! (MLS, chat, key-value, backups) are methods on [`Store`] defined in their own modules.
+//! A store: one SQLite database on one backend, migrated to this build's schema when opened. The store is the
+//! composition root: it owns the connection, the key and the MLS group cache, and hands the domains (chat,
+//! MLS, key-value, backups; `domains.rs`) what they need. No domain depends on it.
 //!
 //! Opening never silently degrades: an unavailable backend, a corrupt file or a schema this build does not
 //! understand is a typed [`StoreError`], and the file is left as it was.
 
 mod config;
+mod domains;
 mod error;
 mod key;
-mod kv;
 mod open;
 
 use std::cell::RefCell;
-use std::collections::HashSet;
 
+pub use crate::kv::MAX_KV_VALUE_LEN;
+pub use crate::vfs::open_store_names;
 pub use config::{JournalMode, StoreConfig, Synchronous};
 pub use error::StoreError;
 pub use key::{InvalidKeyLength, StoreKey};
-pub use kv::MAX_KV_VALUE_LEN;
 pub use open::delete_store;
 
 use crate::backend::{Backend, BackendChoice, BackendReason};
@@ -26,11 +27,6 @@ use crate::sql::migrate::{self, AppliedMigration, MigrationReport};
 use crate::sql::Connection;
 use crate::vfs::{self, VfsError};
 
-/// The SQLite3 Multiple Ciphers shim over `vfs`; SQLite3 Multiple Ciphers creates it on first use.
-pub(crate) fn cipher_vfs(vfs: &str) -> String {
-    format!("multipleciphers-{vfs}")
-}
-
 /// With a key given, "not a database" at the first read means the key does not open it.
 fn wrong_key(error: crate::sql::SqlError, keyed: bool) -> StoreError {
     if keyed && error.sqlite_code() == Some(crate::sql::codes::NOTADB) {
@@ -38,69 +34,6 @@ fn wrong_key(error: crate::sql::SqlError, keyed: bool) -> StoreError {
     } else {
         StoreError::from(error)
     }
-}
-
-thread_local! {
-    /// Stores open in this context. SQLite here has no working file locks, so a second connection to the same
-    /// file must be refused rather than allowed to interleave writes.
-    static OPEN_STORES: RefCell<HashSet<(Backend, String)>> = RefCell::new(HashSet::new());
-}
-
-/// Holds a store's place in [`OPEN_STORES`] and gives it up when dropped.
-struct OpenRegistration {
-    key: (Backend, String),
-}
-
-impl OpenRegistration {
-    fn acquire(backend: Backend, name: &str) -> Result<Self, StoreError> {
-        let key = (backend, name.to_owned());
-        let inserted = OPEN_STORES.with(|open| open.borrow_mut().insert(key.clone()));
-        if inserted {
-            Ok(OpenRegistration { key })
-        } else {
-            Err(StoreError::AlreadyOpen {
-                name: name.to_owned(),
-                backend,
-            })
-        }
-    }
-}
-
-impl Drop for OpenRegistration {
-    fn drop(&mut self) {
-        OPEN_STORES.with(|open| open.borrow_mut().remove(&self.key));
-        // A store dropped without close() (an error while opening, a JS object collected) must not keep
-        // other tabs out. The connection is a field declared before this one, so it is closed by now.
-        // `Store::close` releases first and reports failures; here there is no one to report to.
-        let _ = vfs::release(self.key.0, &self.key.1);
-    }
-}
-
-/// Fails when store `name` is open on `backend` in this context.
-pub(crate) fn ensure_closed(backend: Backend, name: &str) -> Result<(), VfsError> {
-    let key = (backend, name.to_owned());
-    if OPEN_STORES.with(|open| open.borrow().contains(&key)) {
-        Err(VfsError::InUse {
-            backend,
-            name: name.to_owned(),
-        })
-    } else {
-        Ok(())
-    }
-}
-
-/// Names of the stores open on `backend` in this context.
-pub fn open_store_names(backend: Backend) -> Vec<String> {
-    OPEN_STORES.with(|open| {
-        let mut names: Vec<String> = open
-            .borrow()
-            .iter()
-            .filter(|(b, _)| *b == backend)
-            .map(|(_, name)| name.clone())
-            .collect();
-        names.sort();
-        names
-    })
 }
 
 /// An open store.
@@ -115,7 +48,7 @@ pub struct Store {
     /// The database key, kept (zeroized on drop) to encrypt what an import brings in.
     key: RefCell<Option<StoreKey>>,
     mls_groups: crate::mls::GroupCache,
-    _registration: OpenRegistration,
+    _registration: vfs::OpenRegistration,
 }
 
 impl Store {
@@ -190,11 +123,6 @@ impl Store {
     /// Writes made here bypass the domain APIs' invariants; keep them to your own tables.
     pub fn connection(&self) -> &Connection {
         &self.conn
-    }
-
-    /// The MLS groups loaded by earlier calls.
-    pub(crate) fn mls_groups(&self) -> &crate::mls::GroupCache {
-        &self.mls_groups
     }
 
     /// The schema version the database is at.
@@ -277,8 +205,12 @@ impl Store {
     /// IndexedDB failed (the DOMException's name and message are in the error); the store then refuses
     /// further work with `STORE_NOT_DURABLE` until it is reopened.
     pub async fn sync(&self) -> Result<(), StoreError> {
+        Ok(self.flush().await?)
+    }
+
+    async fn flush(&self) -> Result<(), VfsError> {
         match &self.idb {
-            Some(idb) => Ok(idb.flush().await?),
+            Some(idb) => idb.flush().await,
             None => Ok(()),
         }
     }
@@ -294,7 +226,7 @@ impl Store {
 
     /// Test hook for the IndexedDB backend: breaks the store's IndexedDB connection so the next
     /// [`Store::sync`] fails as it would if the browser closed it.
-    #[doc(hidden)]
+    #[cfg(feature = "test-hooks")]
     pub fn break_indexed_db_for_tests(&self) {
         if let Some(idb) = &self.idb {
             idb.break_connection_for_tests();

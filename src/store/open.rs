@@ -2,7 +2,7 @@
 //! unavailable OPFS to IndexedDB), the refusal to open a lost or unreachable store empty, and the steps of
 //! opening one database (VFS, cipher, pragmas, migrations). Deleting a store follows the same record.
 
-use super::{cipher_vfs, wrong_key, OpenRegistration, Store, StoreConfig, StoreError, StoreKey};
+use super::{wrong_key, Store, StoreConfig, StoreError, StoreKey};
 use crate::backend::{
     place, validate_store_name, Backend, BackendChoice, BackendReason, BackendUnavailable,
     Placement, Recorded,
@@ -54,7 +54,7 @@ impl Store {
     /// the database file nor its journal holds plaintext.
     ///
     /// # Errors
-    /// - [`StoreError::InvalidName`], [`StoreError::AlreadyOpen`];
+    /// - [`StoreError::InvalidName`], `STORE_ALREADY_OPEN`;
     /// - [`StoreError::BackendUnavailable`] when no persistent backend works here (with every reason), or
     ///   when `auto` finds the store recorded on a backend this context cannot reach (never opened empty
     ///   elsewhere);
@@ -142,7 +142,7 @@ impl Store {
         key: Option<&StoreKey>,
         existing: bool,
     ) -> Result<Store, StoreError> {
-        let registration = OpenRegistration::acquire(backend, name)?;
+        let registration = crate::vfs::OpenRegistration::acquire(backend, name)?;
         let config = config.for_backend(backend);
         let vfs_name = vfs::prepare(backend, name).await?;
         let file_name = vfs::file_name(name);
@@ -158,7 +158,7 @@ impl Store {
             });
         }
         // Every store goes through the cipher shim, keyed or not, so a store can be encrypted later (rekey).
-        let conn = Connection::open(&file_name, &cipher_vfs(&vfs_name))?;
+        let conn = Connection::open(&file_name, &crate::vfs::cipher_vfs(&vfs_name))?;
         if let Some(key) = key {
             conn.key(key.bytes())?;
         }

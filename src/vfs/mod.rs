@@ -8,10 +8,14 @@ pub(crate) mod idb;
 mod memory;
 mod opfs;
 pub(crate) mod placement;
+mod registry;
 
 use crate::backend::Backend;
+use crate::error_code::ErrorCode;
 
 pub use opfs::release_opfs_pool;
+pub(crate) use registry::ensure_closed;
+pub use registry::{open_store_names, OpenRegistration};
 
 /// A VFS or raw-file failure.
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +50,9 @@ pub enum VfsError {
         "another owner took over store {name:?}; this write was refused and nothing of it written"
     )]
     OwnerChanged { name: String },
+    /// This context has the store open already; two connections to one file would interleave writes.
+    #[error("store {name:?} is already open on {backend} in this context")]
+    AlreadyOpen { name: String, backend: Backend },
     /// The file is open; close the store first.
     #[error("database {name:?} in {backend} is open; close it first")]
     InUse { backend: Backend, name: String },
@@ -65,6 +72,28 @@ pub enum OpfsFailure {
 }
 
 impl VfsError {
+    /// The stable code of this failure.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            VfsError::Opfs { kind, .. } => match kind {
+                OpfsFailure::InUse => ErrorCode::OpfsInUse,
+                OpfsFailure::QuotaExceeded => ErrorCode::QuotaExceeded,
+                OpfsFailure::Unavailable => ErrorCode::OpfsUnavailable,
+                OpfsFailure::Other => ErrorCode::OpfsError,
+            },
+            VfsError::NotFound { .. } => ErrorCode::NotFound,
+            VfsError::AlreadyOpen { .. } => ErrorCode::StoreAlreadyOpen,
+            VfsError::InUse { .. } => ErrorCode::StoreInUse,
+            VfsError::IndexedDb { name, .. } if name == "QuotaExceededError" => {
+                ErrorCode::QuotaExceeded
+            }
+            VfsError::IndexedDb { .. } => ErrorCode::IndexedDbError,
+            VfsError::NotDurable { .. } => ErrorCode::StoreNotDurable,
+            VfsError::OwnerChanged { .. } => ErrorCode::OwnerChanged,
+            VfsError::Transfer { .. } => ErrorCode::BackendError,
+        }
+    }
+
     /// Whether OPFS failed because this context cannot use it at all (not because of a passing condition).
     pub fn is_opfs_unavailable(&self) -> bool {
         matches!(
@@ -86,6 +115,11 @@ pub(crate) fn file_name(name: &str) -> String {
 /// file: removing or replacing it removes them too.
 pub(crate) fn sidecar_names(file: &str) -> [String; 2] {
     [format!("{file}-journal"), format!("{file}-wal")]
+}
+
+/// The SQLite3 Multiple Ciphers shim over `vfs`; SQLite3 Multiple Ciphers creates it on first use.
+pub(crate) fn cipher_vfs(vfs: &str) -> String {
+    format!("multipleciphers-{vfs}")
 }
 
 /// The SQLite name of the memory VFS.
@@ -117,7 +151,7 @@ pub(crate) fn release(backend: Backend, store: &str) -> Result<(), VfsError> {
 /// The store is missing or open, or the backend fails.
 pub async fn export_database(backend: Backend, name: &str) -> Result<Vec<u8>, VfsError> {
     let file = file_name(name);
-    crate::store::ensure_closed(backend, name)?;
+    ensure_closed(backend, name)?;
     match backend {
         Backend::Opfs => opfs::export(name, &file).await,
         Backend::IndexedDb => idb::export(name).await?.ok_or(VfsError::NotFound {
@@ -136,7 +170,7 @@ pub async fn export_database(backend: Backend, name: &str) -> Result<Vec<u8>, Vf
 /// The store is open, the header is invalid, or the backend fails.
 pub async fn import_database(backend: Backend, name: &str, bytes: &[u8]) -> Result<(), VfsError> {
     let file = file_name(name);
-    crate::store::ensure_closed(backend, name)?;
+    ensure_closed(backend, name)?;
     match backend {
         Backend::Opfs => opfs::import(name, &file, bytes).await,
         Backend::IndexedDb => idb::import(name, bytes).await,
@@ -150,7 +184,7 @@ pub async fn import_database(backend: Backend, name: &str, bytes: &[u8]) -> Resu
 /// The store is open, or the backend fails.
 pub async fn delete_database(backend: Backend, name: &str) -> Result<bool, VfsError> {
     let file = file_name(name);
-    crate::store::ensure_closed(backend, name)?;
+    ensure_closed(backend, name)?;
     let existed = match backend {
         Backend::Opfs => opfs::remove(name, &file).await?,
         Backend::IndexedDb => idb::remove(name).await?,

@@ -24,13 +24,7 @@ fn passphrase(text: &str) -> ArchiveKey {
 }
 
 fn code(error: &BackupError) -> &'static str {
-    match error {
-        BackupError::Archive(e) => e.code(),
-        BackupError::Store(e) => e.code(),
-        BackupError::Manifest(_) => "BACKUP_INVALID",
-        BackupError::Integrity(_) => "BACKUP_INTEGRITY_FAILED",
-        _ => "OTHER",
-    }
+    error.code().as_str()
 }
 
 pub async fn backup_round_trip_keeps_chat_and_mls(choice: BackendChoice) {

@@ -54,7 +54,9 @@ pub async fn kv_put_cannot_overwrite_the_stores_own_state(choice: BackendChoice)
     one(store.mls_create_group(None)).await;
     // The member hashes are under the same secret: bob is still a member, adding him again changes nothing.
     assert_eq!(
-        one(store.chat_add_members("c".into(), bob.into(), None)).await.as_f64(),
+        one(store.chat_add_members("c".into(), bob.into(), None))
+            .await
+            .as_f64(),
         Some(0.0)
     );
     let left = JsFuture::from(store.chat_leave("c".into(), b"bob".to_vec()))

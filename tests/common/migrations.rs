@@ -219,8 +219,13 @@ pub async fn internal_state_moves_out_of_key_value_and_back(choice: BackendChoic
     let chat = store.chat();
     chat.create_channel(&super::new_channel("c", b"alice"), None, 1)
         .unwrap();
-    chat.add_members("c", &[b"bob".to_vec()], mls_web_store::chat::MemberRole::Member, 2)
-        .unwrap();
+    chat.add_members(
+        "c",
+        &[b"bob".to_vec()],
+        mls_web_store::chat::MemberRole::Member,
+        2,
+    )
+    .unwrap();
     let internal_kv = |store: &Store| -> i64 {
         store
             .connection()
@@ -234,7 +239,11 @@ pub async fn internal_state_moves_out_of_key_value_and_back(choice: BackendChoic
     assert_eq!(internal_kv(&store), 0);
 
     store.migrate_to(3).unwrap();
-    assert_eq!(internal_kv(&store), 2, "version 3 reads its state from kv_entries");
+    assert_eq!(
+        internal_kv(&store),
+        2,
+        "version 3 reads its state from kv_entries"
+    );
     store.migrate_to(latest_version()).unwrap();
     assert_eq!(internal_kv(&store), 0);
     assert_eq!(store.mls().identity_info().unwrap(), Some(identity));

@@ -250,11 +250,8 @@ pub async fn mls_recovery_corrupted_rows_give_typed_errors(choice: BackendChoice
         })) => {}
         other => panic!("expected a provider version error, got {other:?}"),
     }
-    conn.execute(
-        "UPDATE mls_own_identity SET value = x'ff'",
-        &[],
-    )
-    .unwrap();
+    conn.execute("UPDATE mls_own_identity SET value = x'ff'", &[])
+        .unwrap();
     assert!(matches!(
         store.mls().identity_info(),
         Err(MlsError::Storage(MlsStorageError::Codec(_)))

@@ -23,11 +23,18 @@ use crate::sql::Connection;
 /// OpenMLS storage on one connection (usually inside a transaction).
 pub struct SqlStorage<'c> {
     conn: &'c Connection,
+    clock: super::Clock,
 }
 
 impl<'c> SqlStorage<'c> {
+    /// Storage on `conn`, stamping rows (a key package's use) with the platform's clock.
     pub fn new(conn: &'c Connection) -> Self {
-        SqlStorage { conn }
+        Self::with_clock(conn, crate::platform::now_ms)
+    }
+
+    /// Storage on `conn`, stamping rows with `clock`.
+    pub fn with_clock(conn: &'c Connection, clock: super::Clock) -> Self {
+        SqlStorage { conn, clock }
     }
 
     fn write_group_data<V: serde::Serialize>(
@@ -449,7 +456,7 @@ impl StorageProvider<CURRENT_VERSION> for SqlStorage<'_> {
         key_packages::mark_used(
             self.conn,
             &encode("key package ref", hash_ref)?,
-            crate::platform::now_ms(),
+            (self.clock)(),
         )
     }
 

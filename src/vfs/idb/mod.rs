@@ -178,7 +178,7 @@ impl IdbFile {
 
     /// Test hook: closes the IndexedDB connection under the store so that the next flush fails the way a
     /// browser-closed connection does.
-    #[doc(hidden)]
+    #[cfg(feature = "test-hooks")]
     pub fn break_connection_for_tests(&self) {
         // A clone shares the underlying IDBDatabase; closing it closes the store's connection.
         self.inner.db.clone().close();
@@ -186,7 +186,7 @@ impl IdbFile {
 }
 
 /// Test hook: IndexedDB writes of this context fail with `QuotaExceededError` while `on`.
-#[doc(hidden)]
+#[cfg(feature = "test-hooks")]
 pub fn simulate_storage_full_for_tests(on: bool) {
     pages::simulate_storage_full(on);
 }

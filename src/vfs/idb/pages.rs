@@ -212,6 +212,7 @@ fn corrupt(message: &str) -> VfsError {
     }
 }
 
+#[cfg(feature = "test-hooks")]
 thread_local! {
     /// Test hook: makes every write fail as a full origin would (Chromium does not apply an overridden
     /// quota to IndexedDB writes, so the quota test cannot fill one for real).
@@ -219,6 +220,7 @@ thread_local! {
 }
 
 /// Turns the simulated full storage of this context on or off (see [`SIMULATE_STORAGE_FULL`]).
+#[cfg(feature = "test-hooks")]
 pub(crate) fn simulate_storage_full(on: bool) {
     SIMULATE_STORAGE_FULL.with(|flag| flag.set(on));
 }
@@ -232,6 +234,7 @@ pub(crate) async fn write(
     changes: &Changes,
     fence: Option<Fence>,
 ) -> Result<(), VfsError> {
+    #[cfg(feature = "test-hooks")]
     if SIMULATE_STORAGE_FULL.with(std::cell::Cell::get) {
         return Err(VfsError::IndexedDb {
             operation: "commit",
