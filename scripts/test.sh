@@ -54,6 +54,9 @@ bash scripts/e2e-demo.sh
 step "wasm size budget"
 bash scripts/size-budget.sh
 
+step "the shipped package exports no test hook"
+node scripts/check-release-exports.mjs www/pkg
+
 step "npm package packs and works in a Vite 7 app (Chromium, Firefox, WebKitGTK)"
 bash scripts/vite-consumer.sh
 
