@@ -13,6 +13,13 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 store_conformance_suite!(BackendChoice::Memory);
 
+/// Writes this build's golden databases (see tests/common/golden.rs); run by `scripts/update-golden.sh`.
+#[wasm_bindgen_test]
+#[ignore]
+async fn golden_generate() {
+    common::golden_generate().await;
+}
+
 #[wasm_bindgen_test]
 async fn opfs_is_refused_on_the_main_thread_not_faked() {
     let error = Store::open(&common::unique_name("main"), BackendChoice::Opfs)

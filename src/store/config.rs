@@ -81,6 +81,14 @@ impl StoreConfig {
         }
     }
 
+    /// [`StoreConfig::pragmas`] for a database in WAL mode opened in another journal mode.
+    pub(crate) fn pragmas_leaving_wal(&self) -> String {
+        format!(
+            "PRAGMA locking_mode = EXCLUSIVE; {} PRAGMA locking_mode = NORMAL;",
+            self.pragmas()
+        )
+    }
+
     /// The PRAGMA batch run at open. Foreign keys are always on: the schema's cascades depend on them.
     pub(crate) fn pragmas(&self) -> String {
         // Exclusive locking must come before the first read: a database whose header says WAL can only be

@@ -162,8 +162,15 @@ impl Store {
         if let Some(key) = key {
             conn.key(key.bytes())?;
         }
-        conn.execute_batch(&config.pragmas())
-            .map_err(|e| wrong_key(e, key.is_some()))?;
+        match conn.execute_batch(&config.pragmas()) {
+            // A database whose header says WAL opens only in exclusive locking mode on these VFSs (no shared
+            // memory): one last written in WAL (on OPFS, in memory) and opened in another mode (on IndexedDB,
+            // or with another journal mode configured) leaves WAL that way, then gives the lock back.
+            Err(error) if error.sqlite_code() == Some(crate::sql::codes::CANTOPEN) => conn
+                .execute_batch(&config.pragmas_leaving_wal())
+                .map_err(|e| wrong_key(e, key.is_some()))?,
+            other => other.map_err(|e| wrong_key(e, key.is_some()))?,
+        }
         // SQLite keeps the old mode, silently, when a VFS cannot run the one asked for.
         let journal_mode: String = conn.query_value("PRAGMA journal_mode", &[])?;
         if !journal_mode.eq_ignore_ascii_case(config.journal_mode.as_sql()) {

@@ -41,7 +41,12 @@ pub(super) fn import(file: &str, bytes: &[u8]) -> Result<(), VfsError> {
         util.remove(&sidecar).map_err(|e| transfer_error(&e))?;
     }
     util.remove(file).map_err(|e| transfer_error(&e))?;
-    util.import_db(file, bytes).map_err(|e| transfer_error(&e))
+    let imported = if super::import_is_checked(Backend::Memory, bytes)? {
+        util.import_db(file, bytes)
+    } else {
+        util.import_db_unchecked(file, bytes)
+    };
+    imported.map_err(|e| transfer_error(&e))
 }
 
 pub(super) fn remove(file: &str) -> Result<bool, VfsError> {

@@ -122,6 +122,27 @@ pub(crate) fn cipher_vfs(vfs: &str) -> String {
     format!("multipleciphers-{vfs}")
 }
 
+/// Whether `bytes` are imported checked (a plain SQLite database: header, size and page alignment validated,
+/// a WAL header reset to rollback mode) or byte for byte (an encrypted database, whose header is encrypted
+/// too; opening it needs its key). Anything else is refused.
+pub(crate) fn import_is_checked(backend: Backend, bytes: &[u8]) -> Result<bool, VfsError> {
+    const SQLITE_MAGIC: &[u8] = b"SQLite format 3\0";
+    const MIN_PAGE: usize = 512;
+    if bytes.starts_with(SQLITE_MAGIC) {
+        Ok(true)
+    } else if !bytes.is_empty() && bytes.len() % MIN_PAGE == 0 {
+        Ok(false)
+    } else {
+        Err(VfsError::Transfer {
+            backend,
+            message: format!(
+                "{} bytes are neither a SQLite database nor an encrypted one (whole pages)",
+                bytes.len()
+            ),
+        })
+    }
+}
+
 /// The SQLite name of the memory VFS.
 pub(crate) fn memory_vfs_name() -> &'static str {
     memory::VFS_NAME
@@ -164,10 +185,12 @@ pub async fn export_database(backend: Backend, name: &str) -> Result<Vec<u8>, Vf
 
 /// Writes `bytes` as the database file of store `name`, replacing any existing file.
 ///
-/// The bytes must start with a valid SQLite header; nothing else is checked.
+/// A plain database must start with a valid SQLite header; an encrypted one (whole pages, its header
+/// encrypted) is written byte for byte and needs its key to open. Nothing else is checked: opening the store
+/// does (and leaves WAL mode when the backend runs another journal mode).
 ///
 /// # Errors
-/// The store is open, the header is invalid, or the backend fails.
+/// The store is open, the bytes are neither, or the backend fails.
 pub async fn import_database(backend: Backend, name: &str, bytes: &[u8]) -> Result<(), VfsError> {
     let file = file_name(name);
     ensure_closed(backend, name)?;

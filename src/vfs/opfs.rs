@@ -131,8 +131,12 @@ pub(super) async fn import(store: &str, file: &str, bytes: &[u8]) -> Result<(), 
             .map_err(|e| opfs_error("remove", &e))?;
     }
     util.remove(file).map_err(|e| opfs_error("remove", &e))?;
-    util.import_db(file, bytes)
-        .map_err(|e| opfs_error("import", &e))
+    let imported = if super::import_is_checked(crate::backend::Backend::Opfs, bytes)? {
+        util.import_db(file, bytes)
+    } else {
+        util.import_db_unchecked(file, bytes)
+    };
+    imported.map_err(|e| opfs_error("import", &e))
 }
 
 pub(super) async fn remove(store: &str, file: &str) -> Result<bool, VfsError> {

@@ -8,6 +8,7 @@ mod chat;
 mod chat_js;
 mod chat_stress;
 mod encryption;
+mod golden;
 mod indexed_db;
 mod internal_state;
 mod migrations;
@@ -23,6 +24,7 @@ pub use chat::*;
 pub use chat_js::*;
 pub use chat_stress::*;
 pub use encryption::*;
+pub use golden::*;
 #[allow(unused_imports)]
 pub use indexed_db::*;
 pub use internal_state::*;
@@ -165,6 +167,7 @@ macro_rules! store_conformance_suite {
             internal_state_moves_out_of_key_value_and_back,
             kv_get_cannot_read_the_stores_own_state,
             kv_put_cannot_overwrite_the_stores_own_state,
+            golden_databases_open_migrate_and_read_back,
         );
     };
 }

@@ -270,6 +270,7 @@ pub(super) async fn export(name: &str) -> Result<Option<Vec<u8>>, VfsError> {
 
 /// Replaces a closed store's database with `bytes`, in one IndexedDB transaction.
 pub(super) async fn import(name: &str, bytes: &[u8]) -> Result<(), VfsError> {
+    super::import_is_checked(crate::backend::Backend::IndexedDb, bytes)?;
     let db = pages::open(name).await?;
     let page_size = file::PAGE_SIZE;
     let changes = file::Changes {
