@@ -11,7 +11,12 @@ use super::{backend_of, cleanup, unique_name};
 pub async fn js_open(test: &str, choice: BackendChoice) -> (String, JsStore) {
     let name = unique_name(test);
     let backend = backend_of(choice).as_str().to_owned();
-    let store = mls_web_store::js::open_store(name.clone(), Some(backend), JsValue::UNDEFINED)
+    super::track(&name, choice);
+    let options = match super::suite_key() {
+        Some(_) => object(&[("key", Uint8Array::from(&super::SUITE_KEY[..]).into())]),
+        None => JsValue::UNDEFINED,
+    };
+    let store = mls_web_store::js::open_store(name.clone(), Some(backend), options)
         .await
         .unwrap_or_else(|e| panic!("open {name}: {e:?}"));
     (name, store)

@@ -21,6 +21,7 @@ async fn open_keyed(
     choice: BackendChoice,
     key: Option<&StoreKey>,
 ) -> Result<Store, StoreError> {
+    super::track(name, choice);
     Store::open_with_key(name, choice, StoreConfig::default(), key).await
 }
 

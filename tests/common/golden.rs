@@ -34,6 +34,7 @@ const GOLDEN_SETS: &[GoldenSet] = &[GoldenSet {
 }];
 
 async fn open_keyed(name: &str, choice: BackendChoice, key: Option<&StoreKey>) -> Store {
+    super::track(name, choice);
     Store::open_with_key(name, choice, StoreConfig::default(), key)
         .await
         .unwrap_or_else(|e| panic!("open golden {name}: {e} ({})", e.code()))

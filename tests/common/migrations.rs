@@ -147,10 +147,7 @@ pub async fn checksum_mismatch_is_refused_and_file_untouched(choice: BackendChoi
         .await
         .unwrap();
 
-    let error = Store::open(&name, choice)
-        .await
-        .err()
-        .expect("open must fail");
+    let error = try_open(&name, choice).await.err().expect("open must fail");
     assert_eq!(error.code(), "SCHEMA_CHECKSUM_MISMATCH", "{error}");
     assert!(matches!(
         error,
@@ -175,10 +172,7 @@ pub async fn newer_schema_is_refused_and_file_untouched(choice: BackendChoice) {
         .await
         .unwrap();
 
-    let error = Store::open(&name, choice)
-        .await
-        .err()
-        .expect("open must fail");
+    let error = try_open(&name, choice).await.err().expect("open must fail");
     assert_eq!(error.code(), "SCHEMA_TOO_NEW", "{error}");
     assert!(matches!(
         error,

@@ -1,6 +1,9 @@
 //! The store conformance suite: every test is a function of the backend, and `store_conformance_suite!`
-//! instantiates all of them for one backend inside a test binary (main thread or dedicated worker).
-//! Each test uses a unique store name and deletes its files at the end, so tests run in any order.
+//! instantiates all of them for one backend inside a test binary (main thread or dedicated worker), twice:
+//! `plain::` with unencrypted stores and `encrypted::` with every store the suite's helpers open keyed.
+//! Each test uses a unique store name and deletes its files at the end, so tests run in any order; a test
+//! that fails before its cleanup (a panic aborts, so no destructor runs) leaves its stores to the sweep that
+//! runs before and after every test. `native_checks.rs` fails when a test is written but not registered.
 #![allow(dead_code)]
 
 mod backup;
@@ -38,8 +41,57 @@ use mls_web_store::backend::{Backend, BackendChoice};
 use mls_web_store::schema::{latest_version, Migration, MIGRATIONS};
 use mls_web_store::sql::migrate::{self, MigrationError};
 use mls_web_store::sql::{ColumnError, Connection, SqlError};
-use mls_web_store::store::{Store, StoreError};
+use mls_web_store::store::{Store, StoreConfig, StoreError, StoreKey};
 use mls_web_store::vfs;
+
+use std::cell::{Cell, RefCell};
+
+thread_local! {
+    /// Whether the test running opens its stores encrypted (wasm-bindgen-test runs one test at a time).
+    static ENCRYPTED: Cell<bool> = const { Cell::new(false) };
+    /// Stores the running test opened and has not cleaned up yet.
+    static UNSWEPT: RefCell<Vec<(String, BackendChoice)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The key of every store the encrypted suite opens.
+pub const SUITE_KEY: [u8; 32] = *b"conformance-suite-key-32-bytes!!";
+
+/// Whether the running test's stores are encrypted.
+pub fn encrypted() -> bool {
+    ENCRYPTED.with(Cell::get)
+}
+
+/// The key the running test opens stores with: [`SUITE_KEY`] in the encrypted suite, none in the plain one.
+pub fn suite_key() -> Option<StoreKey> {
+    encrypted().then(|| StoreKey::from_slice(&SUITE_KEY).expect("32 bytes"))
+}
+
+/// Notes a store the running test created, for [`sweep`].
+pub fn track(name: &str, choice: BackendChoice) {
+    UNSWEPT.with(|unswept| {
+        let mut unswept = unswept.borrow_mut();
+        if !unswept.iter().any(|(n, c)| n == name && *c == choice) {
+            unswept.push((name.to_owned(), choice));
+        }
+    });
+}
+
+/// Deletes the stores a test left behind (it failed before its cleanup, or forgot it). Stores still open in
+/// a failed test's abandoned state cannot be deleted and are skipped.
+pub async fn sweep() {
+    let left: Vec<(String, BackendChoice)> = UNSWEPT.with(|unswept| unswept.take());
+    for (name, choice) in left {
+        let _ = vfs::delete_database(backend_of(choice), &name).await;
+    }
+}
+
+/// Runs one suite test in `encrypted` mode between two sweeps.
+pub async fn run_suite_test(encrypted: bool, test: impl std::future::Future<Output = ()>) {
+    sweep().await;
+    ENCRYPTED.with(|flag| flag.set(encrypted));
+    test.await;
+    sweep().await;
+}
 
 /// The schema after all migrations, as checked in. After ADDING a migration (never after editing one),
 /// regenerate it with `bash scripts/update-schema-snapshot.sh` and review the diff.
@@ -59,8 +111,14 @@ pub fn backend_of(choice: BackendChoice) -> Backend {
     }
 }
 
+/// Opens store `name` as the running test's mode says (encrypted with [`SUITE_KEY`] or not).
+pub async fn try_open(name: &str, choice: BackendChoice) -> Result<Store, StoreError> {
+    track(name, choice);
+    Store::open_with_key(name, choice, StoreConfig::default(), suite_key().as_ref()).await
+}
+
 pub async fn open(name: &str, choice: BackendChoice) -> Store {
-    match Store::open(name, choice).await {
+    match try_open(name, choice).await {
         Ok(store) => store,
         Err(error) => panic!(
             "opening {name} on {choice:?} failed: {error} ({})",
@@ -84,6 +142,11 @@ pub async fn cleanup(name: &str, choice: BackendChoice) {
     vfs::delete_database(backend_of(choice), name)
         .await
         .expect("delete test database");
+    UNSWEPT.with(|unswept| {
+        unswept
+            .borrow_mut()
+            .retain(|(n, c)| n != name || *c != choice)
+    });
 }
 
 /// `sqlite_schema` as text, one object per paragraph, in a stable order.
@@ -115,12 +178,24 @@ pub fn history_without_times(store: &Store) -> Vec<(u32, String, String)> {
 #[macro_export]
 macro_rules! store_conformance_suite {
     ($choice:expr; $($test:ident),* $(,)?) => {
-        $(
-            #[wasm_bindgen_test::wasm_bindgen_test]
-            async fn $test() {
-                common::$test($choice).await;
-            }
-        )*
+        mod plain {
+            use super::*;
+            $(
+                #[wasm_bindgen_test::wasm_bindgen_test]
+                async fn $test() {
+                    common::run_suite_test(false, common::$test($choice)).await;
+                }
+            )*
+        }
+        mod encrypted {
+            use super::*;
+            $(
+                #[wasm_bindgen_test::wasm_bindgen_test]
+                async fn $test() {
+                    common::run_suite_test(true, common::$test($choice)).await;
+                }
+            )*
+        }
     };
     ($choice:expr) => {
         store_conformance_suite!($choice;
