@@ -91,6 +91,9 @@ function storeInfo() {
 
 // Runs a Store method on the owned database.
 async function execute(method, args, emit) {
+  // Ownership went away between the call's arrival and now (the lock was stolen, a write was fenced): the
+  // store was closed here; the caller retries reads with the next owner and learns a write was not applied.
+  if (!state.store) throw errorOf('OWNER_CHANGED', 'this tab gave up the store before the call ran; it was not applied');
   if (method === '__info') return storeInfo();
   const fn = typeof method === 'string' && !method.startsWith('_') && method !== 'close' && method !== 'free'
     && method !== 'constructor' ? wasm.Store.prototype[method] : undefined;

@@ -45,5 +45,7 @@ export interface ExportBackupOptions extends BackupKeyOptions {
   signingKey?: Uint8Array; splitThreshold?: number; onProgress?: (done: number, total: number) => void;
 }
 export interface ImportBackupOptions extends BackupKeyOptions { onProgress?: (step: number, steps: number) => void; }
-export interface MlsWebStoreError extends Error { name: "MlsWebStoreError"; code: string; }
+import type { ErrorCode } from "./error-codes.js";
+export type { ErrorCode } from "./error-codes.js";
+export interface MlsWebStoreError extends Error { name: "MlsWebStoreError"; code: ErrorCode; }
 "#;

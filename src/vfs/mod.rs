@@ -148,6 +148,15 @@ pub(crate) fn memory_vfs_name() -> &'static str {
     memory::VFS_NAME
 }
 
+/// Makes the memory VFS ready and returns its SQLite name, for connections of your own (scratch databases,
+/// benchmarks) beside the stores.
+///
+/// # Errors
+/// The VFS cannot be registered.
+pub async fn memory_vfs() -> Result<String, VfsError> {
+    prepare(Backend::Memory, "").await
+}
+
 /// Makes the backend's VFS ready and returns its SQLite name.
 pub(crate) async fn prepare(backend: Backend, store: &str) -> Result<String, VfsError> {
     match backend {

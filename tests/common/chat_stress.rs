@@ -25,6 +25,7 @@ pub async fn chat_stress_ten_thousand_messages(choice: BackendChoice) {
     let mut expected_seq = 10_000;
     loop {
         let page = chat.page("c", cursor, 100).unwrap();
+        super::yield_to_browser().await;
         for message in &page.messages {
             assert_eq!(message.seq, expected_seq);
             expected_seq -= 1;
@@ -59,6 +60,9 @@ pub async fn chat_stress_thousand_channels(choice: BackendChoice) {
             .map(|i| message(None, b"alice", &format!("{c}/{i}")))
             .collect();
         chat.append_messages(&id, &messages, None, T0).unwrap();
+        if c % 25 == 0 {
+            super::yield_to_browser().await;
+        }
     }
     let listed = chat.list_channels(false).unwrap();
     assert_eq!(listed.len(), 1_000);
@@ -68,6 +72,9 @@ pub async fn chat_stress_thousand_channels(choice: BackendChoice) {
     for c in (0..1_000).step_by(2) {
         chat.set_archived(&format!("channel-{c:04}"), Some(T0 + 5_000))
             .unwrap();
+        if c % 50 == 0 {
+            super::yield_to_browser().await;
+        }
     }
     let active = chat.list_channels(false).unwrap();
     assert_eq!(active.len(), 500);

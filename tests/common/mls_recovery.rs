@@ -135,6 +135,9 @@ pub async fn mls_recovery_after_a_thousand_messages(choice: BackendChoice) {
                 (&bob, &alice, "bob")
             };
             exchange(from, to, &group, &format!("message {i}"), sender);
+            if i % 25 == 0 {
+                super::yield_to_browser().await;
+            }
         }
     }
     let alice_store = reopen(&alice_name, alice_store, choice).await;

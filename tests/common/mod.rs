@@ -85,11 +85,27 @@ pub async fn sweep() {
     }
 }
 
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(callback: &js_sys::Function, ms: i32);
+}
+
+/// Lets the browser run its own tasks (a WebDriver poll of the test page, for one) before going on. Long
+/// synchronous stretches on the main thread, such as the stress tests with encryption in WebKit's wasm
+/// interpreter, otherwise keep the page from answering the test runner for over a minute.
+pub async fn yield_to_browser() {
+    let resumed = js_sys::Promise::new(&mut |resolve, _| set_timeout(&resolve, 0));
+    let _ = wasm_bindgen_futures::JsFuture::from(resumed).await;
+}
+
 /// Runs one suite test in `encrypted` mode between two sweeps.
 pub async fn run_suite_test(encrypted: bool, test: impl std::future::Future<Output = ()>) {
     sweep().await;
     ENCRYPTED.with(|flag| flag.set(encrypted));
     test.await;
+    // The binary's own tests, which run between suite tests, open their stores plain.
+    ENCRYPTED.with(|flag| flag.set(false));
     sweep().await;
 }
 
