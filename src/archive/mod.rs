@@ -24,3 +24,5 @@ pub const DEFAULT_SPLIT_THRESHOLD: u64 = 50 * 1024 * 1024;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod vectors;

@@ -230,6 +230,11 @@ impl<'a> ArchiveReader<'a> {
         self.signer
     }
 
+    /// The archive's format version (see `docs/archive-format.md`).
+    pub fn format_version(&self) -> u16 {
+        super::format::VERSION
+    }
+
     /// Whether the archive is encrypted.
     pub fn is_encrypted(&self) -> bool {
         self.header.encrypted()
