@@ -1,5 +1,5 @@
 // Types of the main-thread client (`mls-web-store`): every Store method, answered by the package's Worker.
-import type { Store, Backup, BackupKeyOptions, BackupManifest } from './mls_web_store.js';
+import type { Store, Backup, OpenBackupOptions, BackupManifest } from './mls_web_store.js';
 import type { ErrorCode } from './error-codes.js';
 
 export type * from './mls_web_store.js';
@@ -66,7 +66,7 @@ export interface RemoteBackup {
   page(...args: Parameters<Backup['page']>): Promise<ReturnType<Backup['page']>>;
   close(): Promise<void>;
 }
-export declare function openBackup(data: Blob | ArrayBuffer | Uint8Array, options?: BackupKeyOptions, worker?: { workerUrl?: string | URL }): Promise<RemoteBackup>;
+export declare function openBackup(data: Blob | ArrayBuffer | Uint8Array, options?: OpenBackupOptions, worker?: { workerUrl?: string | URL }): Promise<RemoteBackup>;
 
 /** Marks bytes to be moved into the worker instead of copied; the caller's array is emptied. */
 export declare function transfer<T extends Uint8Array>(bytes: T): T;

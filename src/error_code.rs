@@ -87,6 +87,10 @@ error_codes! {
     ArchiveKeyRequired => "ARCHIVE_KEY_REQUIRED",
     WrongPassphrase => "WRONG_PASSPHRASE",
     ArchiveSignatureInvalid => "ARCHIVE_SIGNATURE_INVALID",
+    /// A signer was required and the archive has no signature that covers all of it.
+    SignatureRequired => "SIGNATURE_REQUIRED",
+    /// The archive is signed by another key than the one required.
+    SignerMismatch => "SIGNER_MISMATCH",
     ArchiveLimitExceeded => "ARCHIVE_LIMIT_EXCEEDED",
     ArchiveEntryNotFound => "ARCHIVE_ENTRY_NOT_FOUND",
     IoError => "IO_ERROR",

@@ -8,7 +8,7 @@ mod bench_support;
 use bench_support::{channel, performance_now, T0};
 use mls_web_store::archive::FRAME_SIZE;
 use mls_web_store::backend::{Backend, BackendChoice};
-use mls_web_store::backup::ExportOptions;
+use mls_web_store::backup::{ExportOptions, ImportOptions};
 use mls_web_store::chat::NewMessage;
 use mls_web_store::store::Store;
 use mls_web_store::vfs;
@@ -74,7 +74,10 @@ async fn bench_backup() {
         .expect("export");
     let export_ms = performance_now() - start;
     let start = performance_now();
-    store.import_backup(&archive, None).await.expect("import");
+    store
+        .import_backup(&archive, &ImportOptions::default())
+        .await
+        .expect("import");
     let import_ms = performance_now() - start;
     assert_eq!(store.chat().message_count("c").expect("count"), 100_000);
     store.close().expect("close");

@@ -294,7 +294,15 @@ async fn js_backups_export_a_blob_browse_and_import_with_typed_errors() {
     // Raw keys, not passphrases: Argon2id at its real cost takes minutes in a debug build under WebKit's wasm
     // interpreter and blocks the page meanwhile. The demo's end-to-end run covers passphrases in every engine.
     let key = || js_sys::Uint8Array::from(&[7u8; 32][..]).into();
-    let options = object(&[("key", key()), ("onProgress", on_progress.as_ref().clone())]);
+    let seed = js_sys::Uint8Array::from(&[5u8; 32][..]);
+    let signer = ed25519_dalek::SigningKey::from_bytes(&[5u8; 32])
+        .verifying_key()
+        .to_bytes();
+    let options = object(&[
+        ("key", key()),
+        ("signingKey", seed.into()),
+        ("onProgress", on_progress.as_ref().clone()),
+    ]);
     let blob = one(source.export_backup(options)).await;
     assert!(blob.is_instance_of::<web_sys::Blob>());
     assert!(calls.get() > 0, "progress was reported");
@@ -311,6 +319,23 @@ async fn js_backups_export_a_blob_browse_and_import_with_typed_errors() {
         .await
         .unwrap();
     assert_eq!(get(&view.manifest(), "messages").as_f64(), Some(50.0));
+    assert_eq!(get(&view.manifest(), "formatVersion").as_f64(), Some(2.0));
+    let signer_js = || js_sys::Uint8Array::from(&signer[..]).into();
+    assert_eq!(
+        js_sys::Uint8Array::new(&get(&view.manifest(), "signer")).to_vec(),
+        signer
+    );
+    let mismatch = mls_web_store::js::open_backup(
+        blob.clone(),
+        object(&[
+            ("key", key()),
+            ("signer", js_sys::Uint8Array::from(&[1u8; 32][..]).into()),
+        ]),
+    )
+    .await
+    .err()
+    .unwrap();
+    assert_eq!(error_code(&mismatch).1, "SIGNER_MISMATCH");
     let page = view
         .page("c".into(), object(&[("limit", 10.into())]))
         .unwrap();
@@ -323,7 +348,9 @@ async fn js_backups_export_a_blob_browse_and_import_with_typed_errors() {
     .await
     .unwrap_err();
     assert_eq!(error_code(&missing).1, "ARCHIVE_KEY_REQUIRED");
-    let report = one(target.import_backup(blob, object(&[("key", key())]))).await;
+    let report =
+        one(target.import_backup(blob, object(&[("key", key()), ("signer", signer_js())]))).await;
+    assert_eq!(get(&report, "formatVersion").as_f64(), Some(2.0));
     assert_eq!(get(&report, "channels").as_f64(), Some(1.0));
     assert_eq!(
         one(target.chat_message_count("c".into())).await.as_f64(),

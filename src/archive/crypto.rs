@@ -5,6 +5,7 @@ use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use zeroize::Zeroizing;
 
+use super::format::KeyBlock;
 use super::ArchiveError;
 
 /// Argon2id cost parameters.
@@ -83,6 +84,31 @@ pub(super) fn derive(
                 .map_err(|e| ArchiveError::InvalidArgument(format!("Argon2id: {e}")))?;
             Ok(out)
         }
+    }
+}
+
+/// The cipher of an archive with key block `block`, once `key` passes the key check.
+pub(super) fn unlock(
+    block: &KeyBlock,
+    key: &ArchiveKey,
+    archive_id: [u8; 16],
+) -> Result<FrameCipher, ArchiveError> {
+    let params = block.params;
+    if block.kdf == 1 {
+        if params.m_cost > MAX_M_COST || params.t_cost > MAX_T_COST || params.p_cost > MAX_P_COST {
+            return Err(ArchiveError::LimitExceeded("Argon2id parameters".into()));
+        }
+        if !matches!(key, ArchiveKey::Passphrase(..)) {
+            return Err(ArchiveError::WrongKey);
+        }
+    } else if !matches!(key, ArchiveKey::Raw(_)) {
+        return Err(ArchiveError::WrongKey);
+    }
+    let derived = derive(key, &block.salt, params).map_err(|_| ArchiveError::WrongKey)?;
+    let cipher = FrameCipher::new(&derived, block.nonce_base, archive_id);
+    match cipher.open(KEY_CHECK_POSITION, &block.key_check) {
+        Some(plain) if plain == [0u8; 32] => Ok(cipher),
+        _ => Err(ArchiveError::WrongKey),
     }
 }
 

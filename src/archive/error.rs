@@ -10,7 +10,7 @@ pub enum ArchiveError {
     Truncated(&'static str),
     #[error("not an mls-web-store archive (bad magic)")]
     BadMagic,
-    #[error("archive format version {0} is not supported (this build reads version 1)")]
+    #[error("archive format version {0} is not supported (this build reads versions 1 and 2)")]
     UnsupportedVersion(u16),
     /// A checksummed structure does not match its checksum, or a field is out of its range.
     #[error("archive corrupt: {0}")]
@@ -32,9 +32,18 @@ pub enum ArchiveError {
     },
     #[error("entry {0:?} does not match its CRC-32")]
     CrcMismatch(String),
+    /// An entry's stored data does not match the SHA-256 digest in the (signed) directory.
+    #[error("entry {0:?} does not match its SHA-256 digest (altered data)")]
+    DigestMismatch(String),
     /// The signature over the directory does not verify: the archive was altered after signing or forged.
     #[error("the archive's signature does not verify")]
     BadSignature,
+    /// The reader requires a signature (by a given key) and the archive has none that covers everything.
+    #[error("a signature is required: {0}")]
+    SignatureRequired(&'static str),
+    /// The archive is signed, by another key than the one required.
+    #[error("the archive is signed by another key ({})", crate::archive::hex32(.found))]
+    SignerMismatch { found: [u8; 32] },
     /// A size or count exceeds the reader's configured limit.
     #[error("archive exceeds a limit: {0}")]
     LimitExceeded(String),
@@ -59,10 +68,13 @@ impl ArchiveError {
             ArchiveError::Corrupt(_)
             | ArchiveError::Decompression { .. }
             | ArchiveError::CrcMismatch(_)
+            | ArchiveError::DigestMismatch(_)
             | ArchiveError::FrameAuthentication { .. } => ErrorCode::ArchiveCorrupt,
             ArchiveError::KeyRequired => ErrorCode::ArchiveKeyRequired,
             ArchiveError::WrongKey => ErrorCode::WrongPassphrase,
             ArchiveError::BadSignature => ErrorCode::ArchiveSignatureInvalid,
+            ArchiveError::SignatureRequired(_) => ErrorCode::SignatureRequired,
+            ArchiveError::SignerMismatch { .. } => ErrorCode::SignerMismatch,
             ArchiveError::LimitExceeded(_) => ErrorCode::ArchiveLimitExceeded,
             ArchiveError::EntryNotFound(_) => ErrorCode::ArchiveEntryNotFound,
             ArchiveError::InvalidArgument(_) => ErrorCode::InvalidArgument,

@@ -5,7 +5,9 @@ use super::ArchiveError;
 
 pub(super) const MAGIC: &[u8; 8] = b"MWSARCH1";
 pub(super) const END_MAGIC: &[u8; 8] = b"MWSAEND1";
-pub(super) const VERSION: u16 = 1;
+/// The version this build writes. It reads [`VERSION_1`] too.
+pub(super) const VERSION: u16 = 2;
+pub(super) const VERSION_1: u16 = 1;
 pub(super) const HEADER_LEN: usize = 64;
 pub(super) const KEY_BLOCK_LEN: usize = 96;
 pub(super) const END_LEN: usize = 64;
@@ -13,6 +15,13 @@ pub(super) const SIGNATURE_LEN: usize = 96;
 pub(super) const FLAG_ENCRYPTED: u16 = 1;
 pub(super) const FLAG_SIGNED: u16 = 2;
 pub(super) const MAX_NAME_LEN: usize = 1024;
+/// Version 2 names: at most this many bytes of `[A-Za-z0-9._-]` components joined by `/`.
+pub(super) const MAX_NAME_LEN_V2: usize = 255;
+/// Version 2 bounds the split threshold so that a single-frame entry's zstd window stays within what
+/// standard decoders accept by default (128 MiB).
+pub(super) const MAX_SPLIT_THRESHOLD: u64 = 128 << 20;
+/// Prefix of the message a version 2 signature signs, so that it means nothing in another protocol.
+pub(super) const SIGNATURE_CONTEXT_V2: &[u8] = b"mls-web-store archive v2 signature\0";
 const SKIPPABLE_MAGIC: u32 = 0x184D_2A5E;
 const SEEKABLE_MAGIC: u32 = 0x8F92_EAB1;
 
@@ -68,6 +77,7 @@ impl<'a> Fields<'a> {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Header {
+    pub version: u16,
     pub flags: u16,
     pub split_threshold: u64,
     pub archive_id: [u8; 16],
@@ -87,7 +97,7 @@ impl Header {
     pub fn encode(&self) -> [u8; HEADER_LEN] {
         let mut out = [0u8; HEADER_LEN];
         out[..8].copy_from_slice(MAGIC);
-        out[8..10].copy_from_slice(&VERSION.to_le_bytes());
+        out[8..10].copy_from_slice(&self.version.to_le_bytes());
         out[10..12].copy_from_slice(&self.flags.to_le_bytes());
         out[12..16].copy_from_slice(&(self.total_len() as u32).to_le_bytes());
         out[16..20].copy_from_slice(&(super::FRAME_SIZE as u32).to_le_bytes());
@@ -112,7 +122,7 @@ impl Header {
         let mut f = Fields::new(&bytes[..HEADER_LEN]);
         f.take(8)?;
         let version = f.u16()?;
-        if version != VERSION {
+        if version != VERSION && version != VERSION_1 {
             return Err(ArchiveError::UnsupportedVersion(version));
         }
         let flags = f.u16()?;
@@ -129,12 +139,16 @@ impl Header {
             return Err(corrupt("unknown header flags or reserved bytes set"));
         }
         let header = Header {
+            version,
             flags,
             split_threshold,
             archive_id,
         };
         if header_len as usize != header.total_len() || frame_size as usize != super::FRAME_SIZE {
-            return Err(corrupt("header length or frame size is not version 1's"));
+            return Err(corrupt("header length or frame size is not the format's"));
+        }
+        if split_threshold == 0 || (version == VERSION && split_threshold > MAX_SPLIT_THRESHOLD) {
+            return Err(corrupt("split threshold out of range"));
         }
         Ok(header)
     }
@@ -206,6 +220,23 @@ pub(super) struct DirEntry {
     pub stored_crc32: u32,
     pub frame_count: u32,
     pub split: bool,
+    /// Version 2: SHA-256 of the stored data, which the signature covers through the directory.
+    pub stored_sha256: Option<[u8; 32]>,
+}
+
+/// Whether `name` follows version 2's rules: 1 to 255 bytes, components of `[A-Za-z0-9._-]` joined by
+/// `/`, none empty, `.` or `..`. Safe as a path on every system and unambiguous to compare.
+pub(super) fn is_valid_name_v2(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= MAX_NAME_LEN_V2
+        && name.split('/').all(|component| {
+            !component.is_empty()
+                && component != "."
+                && component != ".."
+                && component
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        })
 }
 
 pub(super) fn encode_directory(entries: &[DirEntry]) -> Vec<u8> {
@@ -220,11 +251,18 @@ pub(super) fn encode_directory(entries: &[DirEntry]) -> Vec<u8> {
         out.extend_from_slice(&entry.stored_crc32.to_le_bytes());
         out.extend_from_slice(&entry.frame_count.to_le_bytes());
         out.push(u8::from(entry.split));
+        if let Some(digest) = &entry.stored_sha256 {
+            out.extend_from_slice(digest);
+        }
     }
     out
 }
 
-pub(super) fn decode_directory(bytes: &[u8], count: u32) -> Result<Vec<DirEntry>, ArchiveError> {
+pub(super) fn decode_directory(
+    bytes: &[u8],
+    count: u32,
+    version: u16,
+) -> Result<Vec<DirEntry>, ArchiveError> {
     let mut f = Fields::new(bytes);
     // Each record is at least 40 bytes: `count` cannot make this allocation exceed the directory's size.
     let mut entries = Vec::with_capacity((count as usize).min(bytes.len() / 40));
@@ -236,6 +274,11 @@ pub(super) fn decode_directory(bytes: &[u8], count: u32) -> Result<Vec<DirEntry>
         let name = std::str::from_utf8(f.take(name_len)?)
             .map_err(|_| corrupt("entry name is not UTF-8"))?
             .to_owned();
+        if version == VERSION && !is_valid_name_v2(&name) {
+            return Err(corrupt(format!(
+                "entry name {name:?} breaks the naming rules"
+            )));
+        }
         let entry = DirEntry {
             name,
             data_offset: f.u64()?,
@@ -248,6 +291,11 @@ pub(super) fn decode_directory(bytes: &[u8], count: u32) -> Result<Vec<DirEntry>
                 0 => false,
                 1 => true,
                 _ => return Err(corrupt("unknown entry flags")),
+            },
+            stored_sha256: if version == VERSION {
+                Some(f.array()?)
+            } else {
+                None
             },
         };
         entries.push(entry);

@@ -10,18 +10,30 @@ mod crypto;
 mod error;
 mod format;
 mod reader;
+mod signature;
 mod writer;
 
 pub use crypto::{ArchiveKey, Argon2Params};
 pub use error::ArchiveError;
-pub use reader::{ArchiveReader, EntryInfo, Limits};
+pub use reader::{ArchiveReader, EntryInfo, Limits, ReadOptions};
 pub use writer::{ArchiveWriter, WriterOptions};
+
+/// The format version this build writes (it reads 1 and 2).
+pub const FORMAT_VERSION: u16 = format::VERSION;
 
 /// Uncompressed bytes per frame of a split entry.
 pub const FRAME_SIZE: usize = 64 * 1024;
-/// Entries of at least this many bytes are split into frames, unless the writer is told otherwise.
-pub const DEFAULT_SPLIT_THRESHOLD: u64 = 50 * 1024 * 1024;
+/// Entries of at least this many bytes are split into frames, unless the writer is told otherwise: small
+/// enough that no single frame needs much memory to write, read or stream.
+pub const DEFAULT_SPLIT_THRESHOLD: u64 = 1024 * 1024;
 
+/// Lower-case hex of a key, for messages.
+pub(crate) fn hex32(bytes: &[u8; 32]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod signature_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

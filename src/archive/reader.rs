@@ -5,17 +5,15 @@
 use std::collections::HashSet;
 use std::io::Read;
 
-use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 use ruzstd::decoding::StreamingDecoder;
+use sha2::{Digest, Sha256};
 
-use super::crypto::{
-    derive, ArchiveKey, FrameCipher, UnitPosition, KEY_CHECK_POSITION, MAX_M_COST, MAX_P_COST,
-    MAX_T_COST,
-};
+use super::crypto::{unlock, ArchiveKey, FrameCipher, UnitPosition};
 use super::format::{
     decode_directory, decode_seek_table, seek_table_len, DirEntry, EndRecord, Header, KeyBlock,
-    END_LEN, HEADER_LEN, SIGNATURE_LEN,
+    END_LEN, HEADER_LEN, SIGNATURE_LEN, VERSION,
 };
+use super::signature::{require_signature, verify};
 use super::{ArchiveError, FRAME_SIZE};
 
 /// What a reader accepts before refusing an archive as too large.
@@ -36,6 +34,16 @@ impl Default for Limits {
             max_total_len: 16 << 30,
         }
     }
+}
+
+/// How to open an archive.
+#[derive(Debug, Default)]
+pub struct ReadOptions<'k> {
+    /// The key or passphrase of an encrypted archive.
+    pub key: Option<&'k ArchiveKey>,
+    pub limits: Limits,
+    /// Require a version 2 signature by this Ed25519 public key.
+    pub signer: Option<[u8; 32]>,
 }
 
 /// An entry as the directory describes it.
@@ -85,7 +93,26 @@ impl<'a> ArchiveReader<'a> {
         key: Option<&ArchiveKey>,
         limits: Limits,
     ) -> Result<Self, ArchiveError> {
+        ArchiveReader::open_with(
+            bytes,
+            &ReadOptions {
+                key,
+                limits,
+                signer: None,
+            },
+        )
+    }
+
+    /// Opens and verifies an archive; with `options.signer`, only one signed by that key (version 2).
+    ///
+    /// # Errors
+    /// As [`ArchiveReader::open`], and `SignatureRequired` / `SignerMismatch`.
+    pub fn open_with(bytes: &'a [u8], options: &ReadOptions<'_>) -> Result<Self, ArchiveError> {
+        let (key, limits) = (options.key, options.limits);
         let header = Header::decode(bytes)?;
+        if options.signer.is_some() {
+            require_signature(&header)?;
+        }
         let header_end = header.total_len() as u64;
         let end_len = END_LEN + if header.signed() { SIGNATURE_LEN } else { 0 };
         if (bytes.len() as u64) < header_end + end_len as u64 {
@@ -114,18 +141,13 @@ impl<'a> ArchiveReader<'a> {
         }
         let signer = if header.signed() {
             let tail = &bytes[end_at + END_LEN..];
-            let mut public = [0u8; 32];
-            public.copy_from_slice(&tail[..32]);
-            let mut signature = [0u8; 64];
-            signature.copy_from_slice(&tail[32..96]);
-            let verifying =
-                VerifyingKey::from_bytes(&public).map_err(|_| ArchiveError::BadSignature)?;
-            let mut signed = directory.to_vec();
-            signed.extend_from_slice(end_bytes);
-            verifying
-                .verify_strict(&signed, &Signature::from_bytes(&signature))
-                .or_else(|_| verifying.verify(&signed, &Signature::from_bytes(&signature)))
-                .map_err(|_| ArchiveError::BadSignature)?;
+            let preamble = &bytes[..header_end as usize];
+            let public = verify(&header, preamble, directory, end_bytes, tail)?;
+            if let Some(required) = options.signer {
+                if required != public {
+                    return Err(ArchiveError::SignerMismatch { found: public });
+                }
+            }
             Some(public)
         } else {
             None
@@ -133,37 +155,24 @@ impl<'a> ArchiveReader<'a> {
         let cipher = if header.encrypted() {
             let block = KeyBlock::decode(&bytes[HEADER_LEN..])?;
             let key = key.ok_or(ArchiveError::KeyRequired)?;
-            let params = block.params;
-            if block.kdf == 1 {
-                if params.m_cost > MAX_M_COST
-                    || params.t_cost > MAX_T_COST
-                    || params.p_cost > MAX_P_COST
-                {
-                    return Err(ArchiveError::LimitExceeded("Argon2id parameters".into()));
-                }
-                if !matches!(key, ArchiveKey::Passphrase(..)) {
-                    return Err(ArchiveError::WrongKey);
-                }
-            } else if !matches!(key, ArchiveKey::Raw(_)) {
-                return Err(ArchiveError::WrongKey);
-            }
-            let derived = derive(key, &block.salt, params).map_err(|_| ArchiveError::WrongKey)?;
-            let cipher = FrameCipher::new(&derived, block.nonce_base, header.archive_id);
-            match cipher.open(KEY_CHECK_POSITION, &block.key_check) {
-                Some(plain) if plain == [0u8; 32] => Some(cipher),
-                _ => return Err(ArchiveError::WrongKey),
-            }
+            Some(unlock(&block, key, header.archive_id)?)
         } else {
             None
         };
-        let dir = decode_directory(directory, end.entry_count)?;
+        let dir = decode_directory(directory, end.entry_count, header.version)?;
+        let v2 = header.version == VERSION;
         let mut entries = Vec::with_capacity(dir.len());
         let mut names = HashSet::new();
         let mut next_free = header_end;
         let mut first_frame = 0u64;
         let mut total = 0u64;
         for entry in dir {
-            if !names.insert(entry.name.clone()) {
+            let unique_name = if v2 {
+                entry.name.to_ascii_lowercase()
+            } else {
+                entry.name.clone()
+            };
+            if !names.insert(unique_name) {
                 return Err(corrupt(format!("duplicate entry {:?}", entry.name)));
             }
             if entry.uncompressed_len > limits.max_entry_len {
@@ -173,7 +182,13 @@ impl<'a> ArchiveReader<'a> {
                 )));
             }
             let data_end = entry.data_offset.checked_add(entry.data_len);
-            if entry.data_offset < next_free || data_end.is_none_or(|e| e > end.directory_offset) {
+            // Version 2 leaves no gaps: bytes in a gap would be covered by no digest.
+            let misplaced = if v2 {
+                entry.data_offset != next_free
+            } else {
+                entry.data_offset < next_free
+            };
+            if misplaced || data_end.is_none_or(|e| e > end.directory_offset) {
                 return Err(corrupt(format!(
                     "entry {:?} lies outside the data region",
                     entry.name
@@ -199,6 +214,9 @@ impl<'a> ArchiveReader<'a> {
                 first_frame,
             });
             first_frame += frame_count;
+        }
+        if v2 && next_free != end.directory_offset {
+            return Err(corrupt("bytes between the last entry and the directory"));
         }
         if total != end.total_uncompressed {
             return Err(corrupt("entry sizes disagree with the end record"));
@@ -232,7 +250,7 @@ impl<'a> ArchiveReader<'a> {
 
     /// The archive's format version (see `docs/archive-format.md`).
     pub fn format_version(&self) -> u16 {
-        super::format::VERSION
+        self.header.version
     }
 
     /// Whether the archive is encrypted.
@@ -346,6 +364,11 @@ impl<'a> ArchiveReader<'a> {
         let stored = slice(self.bytes, entry.dir.data_offset, entry.dir.data_len)?;
         if crc32fast::hash(stored) != entry.dir.stored_crc32 {
             return Err(ArchiveError::CrcMismatch(name.to_owned()));
+        }
+        if let Some(digest) = &entry.dir.stored_sha256 {
+            if Sha256::digest(stored).as_slice() != digest {
+                return Err(ArchiveError::DigestMismatch(name.to_owned()));
+            }
         }
         let frames = self.frames(entry)?;
         // The length was checked against the reader's limits at open, so it may size the buffer.

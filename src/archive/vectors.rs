@@ -25,6 +25,8 @@ fn from_hex(text: &str) -> Vec<u8> {
 #[derive(Debug, Serialize, Deserialize)]
 struct Vector {
     file: String,
+    /// The file's SHA-256: a vector, once checked in, is never edited.
+    file_sha256: String,
     format_version: u16,
     /// `raw:<hex>` or `passphrase:<text>`; absent when unencrypted.
     key: Option<String>,
@@ -109,6 +111,12 @@ fn every_golden_vector_decodes_to_its_expected_contents() {
     );
     for vector in vectors {
         let bytes = std::fs::read(dir().join(&vector.file)).unwrap();
+        assert_eq!(
+            hex(&Sha256::digest(&bytes)),
+            vector.file_sha256,
+            "{} was edited: add a new vector instead",
+            vector.file
+        );
         let key = vector.key.as_deref().map(key_of);
         let reader = ArchiveReader::open(&bytes, key.as_ref(), Limits::default())
             .unwrap_or_else(|e| panic!("{}: {e}", vector.file));
@@ -218,6 +226,7 @@ fn write_golden_archive_vectors() {
         )
         .unwrap();
         index.push(Vector {
+            file_sha256: hex(&Sha256::digest(&bytes)),
             file,
             format_version: version,
             key,

@@ -7,22 +7,25 @@ use std::io::{Read, Write};
 
 use ed25519_dalek::{Signer, SigningKey};
 use ruzstd::encoding::{compress_to_vec, CompressionLevel};
+use sha2::{Digest, Sha256};
 
 use super::crypto::{derive, random, ArchiveKey, FrameCipher, UnitPosition, KEY_CHECK_POSITION};
 use super::format::{
-    encode_directory, encode_seek_table, DirEntry, EndRecord, Header, KeyBlock, FLAG_ENCRYPTED,
-    FLAG_SIGNED, MAX_NAME_LEN,
+    encode_directory, encode_seek_table, is_valid_name_v2, DirEntry, EndRecord, Header, KeyBlock,
+    FLAG_ENCRYPTED, FLAG_SIGNED, MAX_SPLIT_THRESHOLD, VERSION,
 };
+use super::signature::signed_message_v2;
 use super::{ArchiveError, DEFAULT_SPLIT_THRESHOLD, FRAME_SIZE};
 
 /// How to write an archive.
 #[derive(Debug)]
 pub struct WriterOptions {
-    /// Entries of at least this many bytes are split into 64 KiB frames (at least 1).
+    /// Entries of at least this many bytes are split into 64 KiB frames (1 to 128 MiB).
     pub split_threshold: u64,
     /// Encrypt with this key or passphrase.
     pub key: Option<ArchiveKey>,
-    /// Sign the directory with this Ed25519 secret key (its 32-byte seed).
+    /// Sign the archive (header, key block, directory with every entry's digest, end record) with this
+    /// Ed25519 secret key (its 32-byte seed).
     pub signing_key: Option<zeroize::Zeroizing<[u8; 32]>>,
 }
 
@@ -45,7 +48,10 @@ pub struct ArchiveWriter<W: Write> {
     frame_counter: u64,
     signing_key: Option<SigningKey>,
     entries: Vec<DirEntry>,
+    /// Names in ASCII lower case: version 2 refuses names that differ only by case.
     names: HashSet<String>,
+    /// The header and key block as written, which the signature covers.
+    preamble: Vec<u8>,
 }
 
 impl<W: Write> ArchiveWriter<W> {
@@ -54,9 +60,9 @@ impl<W: Write> ArchiveWriter<W> {
     /// # Errors
     /// Invalid options, no randomness, key derivation or the sink fails.
     pub fn new(sink: W, options: WriterOptions) -> Result<Self, ArchiveError> {
-        if options.split_threshold == 0 {
+        if !(1..=MAX_SPLIT_THRESHOLD).contains(&options.split_threshold) {
             return Err(ArchiveError::InvalidArgument(
-                "split threshold must be at least 1".into(),
+                "the split threshold is 1 byte to 128 MiB".into(),
             ));
         }
         let mut flags = 0;
@@ -67,6 +73,7 @@ impl<W: Write> ArchiveWriter<W> {
             flags |= FLAG_SIGNED;
         }
         let header = Header {
+            version: VERSION,
             flags,
             split_threshold: options.split_threshold,
             archive_id: random::<16>()?,
@@ -82,8 +89,9 @@ impl<W: Write> ArchiveWriter<W> {
                 .map(|seed| SigningKey::from_bytes(&seed)),
             entries: Vec::new(),
             names: HashSet::new(),
+            preamble: Vec::with_capacity(header.total_len()),
         };
-        writer.write(&header.encode())?;
+        writer.preamble.extend_from_slice(&header.encode());
         if let Some(key) = &options.key {
             let (kdf, params) = match key {
                 ArchiveKey::Raw(_) => (
@@ -110,9 +118,12 @@ impl<W: Write> ArchiveWriter<W> {
                 nonce_base,
                 key_check,
             };
-            writer.write(&block.encode())?;
+            writer.preamble.extend_from_slice(&block.encode());
             writer.cipher = Some(cipher);
         }
+        let preamble = std::mem::take(&mut writer.preamble);
+        writer.write(&preamble)?;
+        writer.preamble = preamble;
         Ok(writer)
     }
 
@@ -125,19 +136,20 @@ impl<W: Write> ArchiveWriter<W> {
     /// Adds entry `name` of exactly `len` bytes read from `data`.
     ///
     /// # Errors
-    /// A bad or duplicate name, `data` yields fewer than `len` bytes, or the sink fails.
+    /// A name that breaks the naming rules (see `docs/archive-format.md`) or equals another ignoring
+    /// ASCII case, `data` yields fewer than `len` bytes, or the sink fails.
     pub fn add_entry(
         &mut self,
         name: &str,
         len: u64,
         mut data: impl Read,
     ) -> Result<(), ArchiveError> {
-        if name.is_empty() || name.len() > MAX_NAME_LEN {
-            return Err(ArchiveError::InvalidArgument(
-                "entry names are 1 to 1024 bytes".into(),
-            ));
+        if !is_valid_name_v2(name) {
+            return Err(ArchiveError::InvalidArgument(format!(
+                "entry name {name:?}: 1 to 255 bytes of [A-Za-z0-9._-] components joined by '/'"
+            )));
         }
-        if !self.names.insert(name.to_owned()) {
+        if !self.names.insert(name.to_ascii_lowercase()) {
             return Err(ArchiveError::InvalidArgument(format!(
                 "duplicate entry {name:?}"
             )));
@@ -155,6 +167,7 @@ impl<W: Write> ArchiveWriter<W> {
         let data_offset = self.position;
         let mut crc = crc32fast::Hasher::new();
         let mut stored_crc = crc32fast::Hasher::new();
+        let mut stored_sha256 = Sha256::new();
         let mut frames = Vec::with_capacity(if split { frame_count as usize } else { 0 });
         let mut remaining = len;
         for frame_index in 0..frame_count {
@@ -181,6 +194,7 @@ impl<W: Write> ArchiveWriter<W> {
             let stored_len = u32::try_from(stored.len())
                 .map_err(|_| ArchiveError::InvalidArgument("frame too large".into()))?;
             stored_crc.update(&stored);
+            stored_sha256.update(&stored);
             self.write(&stored)?;
             if split {
                 frames.push((stored_len, this_len as u32));
@@ -189,6 +203,7 @@ impl<W: Write> ArchiveWriter<W> {
         if split {
             let table = encode_seek_table(&frames);
             stored_crc.update(&table);
+            stored_sha256.update(&table);
             self.write(&table)?;
         }
         self.entries.push(DirEntry {
@@ -200,6 +215,7 @@ impl<W: Write> ArchiveWriter<W> {
             stored_crc32: stored_crc.finalize(),
             frame_count,
             split,
+            stored_sha256: Some(stored_sha256.finalize().into()),
         });
         Ok(())
     }
@@ -229,8 +245,7 @@ impl<W: Write> ArchiveWriter<W> {
         self.write(&directory)?;
         self.write(&end)?;
         if let Some(signing_key) = self.signing_key.take() {
-            let mut signed = directory;
-            signed.extend_from_slice(&end);
+            let signed = signed_message_v2(&self.preamble, &directory, &end);
             let signature = signing_key.sign(&signed);
             self.write(signing_key.verifying_key().as_bytes())?;
             self.write(&signature.to_bytes())?;

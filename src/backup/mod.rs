@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::archive::{
-    ArchiveError, ArchiveKey, ArchiveReader, ArchiveWriter, Limits, WriterOptions,
+    ArchiveError, ArchiveKey, ArchiveReader, ArchiveWriter, ReadOptions, WriterOptions,
 };
 use crate::backend::Backend;
 use crate::chat::Chat;
@@ -45,6 +45,25 @@ pub struct ExportOptions {
     pub split_threshold: Option<u64>,
 }
 
+/// How to open a backup for import or browsing.
+#[derive(Debug, Default)]
+pub struct ImportOptions {
+    /// The passphrase or key of an encrypted backup.
+    pub key: Option<ArchiveKey>,
+    /// Accept only a backup signed (format version 2) by this Ed25519 public key.
+    pub signer: Option<[u8; 32]>,
+}
+
+impl ImportOptions {
+    /// Options with a key and no signer requirement.
+    pub fn with_key(key: ArchiveKey) -> Self {
+        ImportOptions {
+            key: Some(key),
+            signer: None,
+        }
+    }
+}
+
 /// What an import did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportReport {
@@ -53,6 +72,9 @@ pub struct ImportReport {
     pub from_schema_version: u32,
     /// The Ed25519 key the backup was signed with, verified; the app decides whether it trusts it.
     pub signer: Option<[u8; 32]>,
+    /// The archive's format version: 1's signature covers only the directory (see
+    /// `docs/archive-format.md`), 2's every byte.
+    pub format_version: u16,
 }
 
 /// A failure of a backup operation.
@@ -131,7 +153,7 @@ pub fn export(
     let image = conn.serialize()?;
     let manifest = Manifest {
         manifest_version: MANIFEST_VERSION,
-        archive_format: 1,
+        archive_format: u32::from(crate::archive::FORMAT_VERSION),
         schema_version: migrate::verify(conn, MIGRATIONS)?,
         created_at_ms: now_ms(),
         store_name: store_name.to_owned(),
@@ -179,10 +201,10 @@ pub async fn import(
     live: &Connection,
     live_key: Option<&[u8; 32]>,
     archive: &[u8],
-    key: Option<&ArchiveKey>,
+    options: &ImportOptions,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<ImportReport, BackupError> {
-    let opened = open_verified(archive, key).await?;
+    let opened = open_verified(archive, options).await?;
     progress(1, IMPORT_STEPS);
     let from_schema_version = opened.schema_version;
     migrate::migrate_to_latest(&opened.conn, MIGRATIONS, now_ms())?;
@@ -195,6 +217,7 @@ pub async fn import(
         manifest: opened.manifest,
         from_schema_version,
         signer: opened.signer,
+        format_version: opened.format_version,
     })
 }
 
@@ -231,6 +254,7 @@ pub struct BackupView {
     pub manifest: Manifest,
     pub schema_version: u32,
     pub signer: Option<[u8; 32]>,
+    pub format_version: u16,
 }
 
 impl BackupView {
@@ -238,8 +262,8 @@ impl BackupView {
     ///
     /// # Errors
     /// As [`import`].
-    pub async fn open(archive: &[u8], key: Option<&ArchiveKey>) -> Result<BackupView, BackupError> {
-        let view = open_verified(archive, key).await?;
+    pub async fn open(archive: &[u8], options: &ImportOptions) -> Result<BackupView, BackupError> {
+        let view = open_verified(archive, options).await?;
         view.conn.execute_batch("PRAGMA query_only = ON")?;
         Ok(view)
     }
@@ -255,11 +279,15 @@ impl BackupView {
     }
 }
 
-async fn open_verified(
-    archive: &[u8],
-    key: Option<&ArchiveKey>,
-) -> Result<BackupView, BackupError> {
-    let reader = ArchiveReader::open(archive, key, Limits::default())?;
+async fn open_verified(archive: &[u8], options: &ImportOptions) -> Result<BackupView, BackupError> {
+    let reader = ArchiveReader::open_with(
+        archive,
+        &ReadOptions {
+            key: options.key.as_ref(),
+            signer: options.signer,
+            ..ReadOptions::default()
+        },
+    )?;
     let manifest: Manifest = serde_json::from_slice(&reader.read_entry(MANIFEST_ENTRY)?)?;
     if manifest.manifest_version != MANIFEST_VERSION {
         return Err(BackupError::ManifestVersion(manifest.manifest_version));
@@ -285,5 +313,6 @@ async fn open_verified(
         manifest,
         schema_version,
         signer: reader.signer(),
+        format_version: reader.format_version(),
     })
 }

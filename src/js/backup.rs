@@ -14,7 +14,7 @@ use super::convert::{
 use super::error::js_error;
 use super::JsStore;
 use crate::archive::ArchiveKey;
-use crate::backup::{BackupError, BackupView, ExportOptions, Manifest};
+use crate::backup::{BackupError, BackupView, ExportOptions, ImportOptions, Manifest};
 use crate::store::StoreError;
 
 impl From<BackupError> for JsValue {
@@ -23,14 +23,21 @@ impl From<BackupError> for JsValue {
     }
 }
 
-/// `{ passphrase }` or `{ key }` (32 bytes) from options.
+/// `{ passphrase }` or `{ key }` (32 bytes) from options. A passphrase is taken in Unicode NFC, so that
+/// the same characters typed on any system derive the same key.
 fn archive_key(options: &JsValue) -> Result<Option<ArchiveKey>, StoreError> {
-    if let Some(passphrase) = optional_string(
-        &field(options, "passphrase")?,
-        "passphrase must be a string",
-    )? {
-        return Ok(Some(ArchiveKey::passphrase(&passphrase)));
+    let passphrase = field(options, "passphrase")?;
+    if let Some(text) = passphrase.dyn_ref::<js_sys::JsString>() {
+        let normalized = text
+            .normalize("NFC")
+            .as_string()
+            .ok_or(StoreError::InvalidArgument("passphrase must be a string"))?;
+        if normalized.is_empty() {
+            return Err(StoreError::InvalidArgument("a passphrase is not empty"));
+        }
+        return Ok(Some(ArchiveKey::passphrase(&normalized)));
     }
+    optional_string(&passphrase, "passphrase must be a string")?;
     match optional_bytes(&field(options, "key")?, "key must be a Uint8Array")? {
         Some(mut raw) => {
             let array: Result<[u8; 32], _> = raw.as_slice().try_into();
@@ -41,6 +48,20 @@ fn archive_key(options: &JsValue) -> Result<Option<ArchiveKey>, StoreError> {
         }
         None => Ok(None),
     }
+}
+
+/// `{ passphrase?, key?, signer? }`: `signer` is the 32-byte Ed25519 public key the backup must be signed by.
+fn import_options(options: &JsValue) -> Result<ImportOptions, StoreError> {
+    let signer = optional_bytes(&field(options, "signer")?, "signer must be a Uint8Array")?
+        .map(|bytes| {
+            <[u8; 32]>::try_from(bytes.as_slice())
+                .map_err(|_| StoreError::InvalidArgument("signer is a 32-byte Ed25519 public key"))
+        })
+        .transpose()?;
+    Ok(ImportOptions {
+        key: archive_key(options)?,
+        signer,
+    })
 }
 
 /// Calls the app's `onProgress(done, total)`, if it gave one.
@@ -69,8 +90,14 @@ async fn input_bytes(data: JsValue) -> Result<Vec<u8>, JsValue> {
     Err(StoreError::InvalidArgument("a backup is a Blob, ArrayBuffer or Uint8Array").into())
 }
 
-fn manifest_object(manifest: &Manifest, from_schema: u32, signer: Option<[u8; 32]>) -> Object {
+fn manifest_object(
+    manifest: &Manifest,
+    from_schema: u32,
+    signer: Option<[u8; 32]>,
+    format_version: u16,
+) -> Object {
     let object = Object::new();
+    set(&object, "formatVersion", &format_version.into());
     set(&object, "schemaVersion", &manifest.schema_version.into());
     set(&object, "fromSchemaVersion", &from_schema.into());
     set(&object, "createdAtMs", &integer(manifest.created_at_ms));
@@ -142,31 +169,35 @@ impl JsStore {
     }
 
     /// Verifies a backup (`Blob`, `ArrayBuffer` or `Uint8Array`) completely, then replaces this store's data
-    /// with it in one step. Options: `{ passphrase?, key?, onProgress?(step, steps) }` (steps: verified,
-    /// migrated, replaced). Resolves to the backup's manifest; on any
-    /// failure (`WRONG_PASSPHRASE`, `ARCHIVE_CORRUPT`, `ARCHIVE_SIGNATURE_INVALID`, ...) the store is unchanged.
+    /// with it in one step. Options: `{ passphrase?, key?, signer?, onProgress?(step, steps) }` (steps:
+    /// verified, migrated, replaced); with `signer` (a 32-byte Ed25519 public key) only a backup signed by
+    /// it is accepted. Resolves to the backup's manifest; on any failure (`WRONG_PASSPHRASE`,
+    /// `ARCHIVE_CORRUPT`, `ARCHIVE_SIGNATURE_INVALID`, `SIGNATURE_REQUIRED`, `SIGNER_MISMATCH`, ...) the
+    /// store is unchanged.
     #[wasm_bindgen(js_name = importBackup, unchecked_return_type = "Promise<BackupManifest>")]
     pub fn import_backup(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Blob | ArrayBuffer | Uint8Array")] data: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "ImportBackupOptions")] options: JsValue,
     ) -> Promise {
-        let key = archive_key(&options);
+        let import = import_options(&options);
         let progress = field(&options, "onProgress").map(|f| f.dyn_into::<Function>().ok());
         let store = self.current();
         future_to_promise(async move {
             let store = store?;
-            let key = key?;
+            let import = import?;
             let progress = progress?;
             let archive = input_bytes(data).await?;
             let report = store
-                .import_backup_with_progress(
-                    &archive,
-                    key.as_ref(),
-                    &mut progress_reporter(progress),
-                )
+                .import_backup_with_progress(&archive, &import, &mut progress_reporter(progress))
                 .await?;
-            Ok(manifest_object(&report.manifest, report.from_schema_version, report.signer).into())
+            Ok(manifest_object(
+                &report.manifest,
+                report.from_schema_version,
+                report.signer,
+                report.format_version,
+            )
+            .into())
         })
     }
 }
@@ -177,15 +208,15 @@ pub struct JsBackup {
     view: BackupView,
 }
 
-/// Opens a backup for browsing without importing it. Options: `{ passphrase?, key? }`.
+/// Opens a backup for browsing without importing it. Options: `{ passphrase?, key?, signer? }`.
 #[wasm_bindgen(js_name = openBackup)]
 pub async fn open_backup(
     #[wasm_bindgen(unchecked_param_type = "Blob | ArrayBuffer | Uint8Array")] data: JsValue,
-    #[wasm_bindgen(unchecked_optional_param_type = "BackupKeyOptions")] options: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "OpenBackupOptions")] options: JsValue,
 ) -> Result<JsBackup, JsValue> {
-    let key = archive_key(&options)?;
+    let import = import_options(&options)?;
     let archive = input_bytes(data).await?;
-    let view = BackupView::open(&archive, key.as_ref()).await?;
+    let view = BackupView::open(&archive, &import).await?;
     Ok(JsBackup { view })
 }
 
@@ -198,6 +229,7 @@ impl JsBackup {
             &self.view.manifest,
             self.view.schema_version,
             self.view.signer,
+            self.view.format_version,
         )
         .into()
     }

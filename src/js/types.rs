@@ -31,6 +31,8 @@ export interface MigrationReport { fromVersion: number; toVersion: number; appli
 export interface BackupManifest {
   schemaVersion: number; fromSchemaVersion: number; createdAtMs: number; storeName: string; databaseBytes: number;
   channels: number; messages: number; mlsGroups: number; signer: Uint8Array | null;
+  /** 1: the signature covers only the directory; 2: every byte (see docs/archive-format.md). */
+  formatVersion: 1 | 2;
 }
 export interface OpenStoreOptions { key?: Uint8Array; }
 export interface WriteOptions { idempotencyKey?: string; idempotencyTtlMs?: number; }
@@ -41,10 +43,14 @@ export interface ListChannelsOptions { archived?: boolean; }
 export interface MembersOptions { includeLeft?: boolean; }
 export interface WelcomeOptions { gracePeriodMs?: number; }
 export interface BackupKeyOptions { passphrase?: string; key?: Uint8Array; }
+export interface OpenBackupOptions extends BackupKeyOptions {
+  /** Accept only a backup signed (format version 2) by this 32-byte Ed25519 public key. */
+  signer?: Uint8Array;
+}
 export interface ExportBackupOptions extends BackupKeyOptions {
   signingKey?: Uint8Array; splitThreshold?: number; onProgress?: (done: number, total: number) => void;
 }
-export interface ImportBackupOptions extends BackupKeyOptions { onProgress?: (step: number, steps: number) => void; }
+export interface ImportBackupOptions extends OpenBackupOptions { onProgress?: (step: number, steps: number) => void; }
 import type { ErrorCode } from "./error-codes.js";
 export type { ErrorCode } from "./error-codes.js";
 export interface MlsWebStoreError extends Error { name: "MlsWebStoreError"; code: ErrorCode; }

@@ -3,8 +3,7 @@
 //! durable when they return are followed by [`Store::sync`] here.
 
 use super::{Store, StoreError};
-use crate::archive::ArchiveKey;
-use crate::backup::{self, BackupError, ExportOptions, ImportReport, IMPORT_STEPS};
+use crate::backup::{self, BackupError, ExportOptions, ImportOptions, ImportReport, IMPORT_STEPS};
 use crate::chat::Chat;
 use crate::kv::KeyValue;
 use crate::mls::MlsClient;
@@ -72,9 +71,9 @@ impl Store {
     pub async fn import_backup(
         &self,
         archive: &[u8],
-        key: Option<&ArchiveKey>,
+        options: &ImportOptions,
     ) -> Result<ImportReport, BackupError> {
-        self.import_backup_with_progress(archive, key, &mut |_, _| {})
+        self.import_backup_with_progress(archive, options, &mut |_, _| {})
             .await
     }
 
@@ -86,7 +85,7 @@ impl Store {
     pub async fn import_backup_with_progress(
         &self,
         archive: &[u8],
-        key: Option<&ArchiveKey>,
+        options: &ImportOptions,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<ImportReport, BackupError> {
         let live_key = self.key_copy();
@@ -94,7 +93,7 @@ impl Store {
             &self.conn,
             live_key.as_ref().map(|key| key.bytes()),
             archive,
-            key,
+            options,
             progress,
         )
         .await;

@@ -3,7 +3,7 @@
 
 use mls_web_store::archive::{ArchiveKey, Argon2Params};
 use mls_web_store::backend::BackendChoice;
-use mls_web_store::backup::{BackupError, BackupView, ExportOptions};
+use mls_web_store::backup::{BackupError, BackupView, ExportOptions, ImportOptions};
 use mls_web_store::chat::PageCursor;
 use mls_web_store::mls::{Incoming, WelcomeConfig};
 
@@ -75,7 +75,7 @@ pub async fn backup_round_trip_keeps_chat_and_mls(choice: BackendChoice) {
     close_fully(alice).await;
 
     // Browse without importing.
-    let view = BackupView::open(&archive, Some(&passphrase("pw")))
+    let view = BackupView::open(&archive, &ImportOptions::with_key(passphrase("pw")))
         .await
         .unwrap();
     assert_eq!(
@@ -96,7 +96,7 @@ pub async fn backup_round_trip_keeps_chat_and_mls(choice: BackendChoice) {
     let restored = open(&restored_name, choice).await;
     restored.kv_put("mine", "k", b"v").await.unwrap();
     let wrong = restored
-        .import_backup(&archive, Some(&passphrase("nope")))
+        .import_backup(&archive, &ImportOptions::with_key(passphrase("nope")))
         .await
         .unwrap_err();
     assert_eq!(code(&wrong), "WRONG_PASSPHRASE");
@@ -106,14 +106,17 @@ pub async fn backup_round_trip_keeps_chat_and_mls(choice: BackendChoice) {
     assert_eq!(
         code(
             &restored
-                .import_backup(&damaged, Some(&passphrase("pw")))
+                .import_backup(&damaged, &ImportOptions::with_key(passphrase("pw")))
                 .await
                 .unwrap_err()
         ),
         "ARCHIVE_CORRUPT"
     );
     assert!(restored
-        .import_backup(&archive[..archive.len() - 10], Some(&passphrase("pw")))
+        .import_backup(
+            &archive[..archive.len() - 10],
+            &ImportOptions::with_key(passphrase("pw"))
+        )
         .await
         .is_err());
     assert_eq!(
@@ -123,7 +126,7 @@ pub async fn backup_round_trip_keeps_chat_and_mls(choice: BackendChoice) {
     );
 
     let report = restored
-        .import_backup(&archive, Some(&passphrase("pw")))
+        .import_backup(&archive, &ImportOptions::with_key(passphrase("pw")))
         .await
         .unwrap();
     assert_eq!(report.manifest.messages, 10_000);
@@ -179,7 +182,10 @@ pub async fn backup_from_an_older_schema_is_migrated_forward(choice: BackendChoi
     close_fully(old).await;
     let target_name = unique_name("new-schema");
     let target = open(&target_name, choice).await;
-    let report = target.import_backup(&archive, None).await.unwrap();
+    let report = target
+        .import_backup(&archive, &ImportOptions::default())
+        .await
+        .unwrap();
     assert_eq!(report.from_schema_version, 2);
     assert_eq!(
         target.schema_version().unwrap(),
@@ -191,5 +197,68 @@ pub async fn backup_from_an_older_schema_is_migrated_forward(choice: BackendChoi
     );
     close_fully(target).await;
     cleanup(&old_name, choice).await;
+    cleanup(&target_name, choice).await;
+}
+
+/// A signed backup imports only when its signer is the one required; an unsigned one, or one signed by
+/// another key, is refused with the store unchanged.
+pub async fn a_signed_backup_imports_only_with_its_signer(choice: BackendChoice) {
+    let source_name = unique_name("signed-source");
+    let source = open(&source_name, choice).await;
+    source.kv_put("sync", "token", b"backup").await.unwrap();
+    let seed = [9u8; 32];
+    let signer = ed25519_dalek::SigningKey::from_bytes(&seed)
+        .verifying_key()
+        .to_bytes();
+    let signed = source
+        .export_backup(
+            ExportOptions {
+                signing_key: Some(zeroize::Zeroizing::new(seed)),
+                ..ExportOptions::default()
+            },
+            &mut |_, _| {},
+        )
+        .unwrap();
+    let unsigned = source
+        .export_backup(ExportOptions::default(), &mut |_, _| {})
+        .unwrap();
+    close_fully(source).await;
+
+    let target_name = unique_name("signed-target");
+    let target = open(&target_name, choice).await;
+    target.kv_put("sync", "token", b"live").await.unwrap();
+    let requiring = |signer: [u8; 32]| ImportOptions {
+        signer: Some(signer),
+        ..ImportOptions::default()
+    };
+    let refused = target
+        .import_backup(&unsigned, &requiring(signer))
+        .await
+        .unwrap_err();
+    assert_eq!(code(&refused), "SIGNATURE_REQUIRED");
+    let other = ed25519_dalek::SigningKey::from_bytes(&[1; 32])
+        .verifying_key()
+        .to_bytes();
+    let refused = target
+        .import_backup(&signed, &requiring(other))
+        .await
+        .unwrap_err();
+    assert_eq!(code(&refused), "SIGNER_MISMATCH");
+    assert_eq!(
+        target.kv_get("sync", "token").await.unwrap().as_deref(),
+        Some(&b"live"[..]),
+        "refused imports leave the store as it was"
+    );
+    let report = target
+        .import_backup(&signed, &requiring(signer))
+        .await
+        .unwrap();
+    assert_eq!((report.signer, report.format_version), (Some(signer), 2));
+    assert_eq!(
+        target.kv_get("sync", "token").await.unwrap().as_deref(),
+        Some(&b"backup"[..])
+    );
+    close_fully(target).await;
+    cleanup(&source_name, choice).await;
     cleanup(&target_name, choice).await;
 }

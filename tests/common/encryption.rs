@@ -2,6 +2,7 @@
 //! missing key is a typed error; rekeying moves the store to a new key.
 
 use mls_web_store::backend::BackendChoice;
+use mls_web_store::backup::ImportOptions;
 use mls_web_store::store::{Store, StoreConfig, StoreError, StoreKey};
 use mls_web_store::vfs;
 
@@ -149,7 +150,10 @@ pub async fn encrypted_backup_imports_into_an_encrypted_store(choice: BackendCho
     let target = open_keyed(&target_name, choice, Some(&key(4)))
         .await
         .unwrap();
-    target.import_backup(&archive, None).await.unwrap();
+    target
+        .import_backup(&archive, &ImportOptions::default())
+        .await
+        .unwrap();
     assert_eq!(target.chat().message_count("c").unwrap(), 200);
     close_fully(target).await;
     assert!(

@@ -255,6 +255,7 @@ macro_rules! store_conformance_suite {
             backup_round_trip_keeps_chat_and_mls,
             encrypted_backup_imports_into_an_encrypted_store,
             backup_from_an_older_schema_is_migrated_forward,
+            a_signed_backup_imports_only_with_its_signer,
             internal_state_moves_out_of_key_value_and_back,
             kv_get_cannot_read_the_stores_own_state,
             kv_put_cannot_overwrite_the_stores_own_state,
