@@ -32,8 +32,8 @@ pub enum ArchiveError {
     },
     #[error("entry {0:?} does not match its CRC-32")]
     CrcMismatch(String),
-    /// An entry's stored data does not match the SHA-256 digest in the (signed) directory.
-    #[error("entry {0:?} does not match its SHA-256 digest (altered data)")]
+    /// An entry's stored data does not match the BLAKE3 digest in the (signed) directory.
+    #[error("entry {0:?} does not match its BLAKE3 digest (altered data)")]
     DigestMismatch(String),
     /// The signature over the directory does not verify: the archive was altered after signing or forged.
     #[error("the archive's signature does not verify")]

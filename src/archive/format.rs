@@ -209,19 +209,24 @@ impl KeyBlock {
     }
 }
 
+/// How an entry's stored data is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum EntryCheck {
+    /// Version 1: CRC-32 of the uncompressed bytes and of the stored data (frames and seek table).
+    Crc32 { content: u32, stored: u32 },
+    /// Version 2: BLAKE3 of the stored data, which the signature covers through the directory.
+    Blake3([u8; 32]),
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct DirEntry {
     pub name: String,
     pub data_offset: u64,
     pub data_len: u64,
     pub uncompressed_len: u64,
-    pub crc32: u32,
-    /// CRC-32 of the stored data (frames and seek table), so that damage is found before decoding.
-    pub stored_crc32: u32,
     pub frame_count: u32,
     pub split: bool,
-    /// Version 2: SHA-256 of the stored data, which the signature covers through the directory.
-    pub stored_sha256: Option<[u8; 32]>,
+    pub check: EntryCheck,
 }
 
 /// Whether `name` follows version 2's rules: 1 to 255 bytes, components of `[A-Za-z0-9._-]` joined by
@@ -247,12 +252,18 @@ pub(super) fn encode_directory(entries: &[DirEntry]) -> Vec<u8> {
         out.extend_from_slice(&entry.data_offset.to_le_bytes());
         out.extend_from_slice(&entry.data_len.to_le_bytes());
         out.extend_from_slice(&entry.uncompressed_len.to_le_bytes());
-        out.extend_from_slice(&entry.crc32.to_le_bytes());
-        out.extend_from_slice(&entry.stored_crc32.to_le_bytes());
-        out.extend_from_slice(&entry.frame_count.to_le_bytes());
-        out.push(u8::from(entry.split));
-        if let Some(digest) = &entry.stored_sha256 {
-            out.extend_from_slice(digest);
+        match entry.check {
+            EntryCheck::Crc32 { content, stored } => {
+                out.extend_from_slice(&content.to_le_bytes());
+                out.extend_from_slice(&stored.to_le_bytes());
+                out.extend_from_slice(&entry.frame_count.to_le_bytes());
+                out.push(u8::from(entry.split));
+            }
+            EntryCheck::Blake3(digest) => {
+                out.extend_from_slice(&entry.frame_count.to_le_bytes());
+                out.push(u8::from(entry.split));
+                out.extend_from_slice(&digest);
+            }
         }
     }
     out
@@ -279,24 +290,32 @@ pub(super) fn decode_directory(
                 "entry name {name:?} breaks the naming rules"
             )));
         }
+        let data_offset = f.u64()?;
+        let data_len = f.u64()?;
+        let uncompressed_len = f.u64()?;
+        let crcs = if version == VERSION_1 {
+            Some((f.u32()?, f.u32()?))
+        } else {
+            None
+        };
+        let frame_count = f.u32()?;
+        let split = match f.u8()? {
+            0 => false,
+            1 => true,
+            _ => return Err(corrupt("unknown entry flags")),
+        };
+        let check = match crcs {
+            Some((content, stored)) => EntryCheck::Crc32 { content, stored },
+            None => EntryCheck::Blake3(f.array()?),
+        };
         let entry = DirEntry {
             name,
-            data_offset: f.u64()?,
-            data_len: f.u64()?,
-            uncompressed_len: f.u64()?,
-            crc32: f.u32()?,
-            stored_crc32: f.u32()?,
-            frame_count: f.u32()?,
-            split: match f.u8()? {
-                0 => false,
-                1 => true,
-                _ => return Err(corrupt("unknown entry flags")),
-            },
-            stored_sha256: if version == VERSION {
-                Some(f.array()?)
-            } else {
-                None
-            },
+            data_offset,
+            data_len,
+            uncompressed_len,
+            frame_count,
+            split,
+            check,
         };
         entries.push(entry);
     }

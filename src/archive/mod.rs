@@ -7,15 +7,19 @@
 //! Platform-independent: the browser export/import code feeds it bytes.
 
 mod crypto;
+mod decoder;
 mod error;
 mod format;
+mod index;
 mod reader;
 mod signature;
 mod writer;
 
 pub use crypto::{ArchiveKey, Argon2Params};
+pub use decoder::EntryDecoder;
 pub use error::ArchiveError;
-pub use reader::{ArchiveReader, EntryInfo, Limits, ReadOptions};
+pub use index::{ArchiveIndex, EntryInfo, EntryLayout, Limits, ReadOptions, HEAD_LEN, TAIL_LEN};
+pub use reader::ArchiveReader;
 pub use writer::{ArchiveWriter, WriterOptions};
 
 /// The format version this build writes (it reads 1 and 2).

@@ -1,5 +1,5 @@
 //! What a signature signs and how a reader checks it: version 2 signs every byte before the signature
-//! (header, key block, directory with each entry's SHA-256, end record); version 1 signed only the
+//! (header, key block, directory with each entry's BLAKE3 digest, end record); version 1 signed only the
 //! directory and end record, so it never satisfies a signer requirement.
 
 use ed25519_dalek::{Signature, Verifier, VerifyingKey};
@@ -8,7 +8,7 @@ use super::format::{Header, SIGNATURE_CONTEXT_V2, VERSION_1};
 use super::ArchiveError;
 
 /// What a version 2 signature signs: every byte of the archive before the signature, with the entries'
-/// data standing in through the SHA-256 digests in the directory.
+/// data standing in through the BLAKE3 digests in the directory.
 pub(super) fn signed_message_v2(preamble: &[u8], directory: &[u8], end: &[u8]) -> Vec<u8> {
     let mut message = Vec::with_capacity(
         SIGNATURE_CONTEXT_V2.len() + preamble.len() + directory.len() + end.len(),

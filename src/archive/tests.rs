@@ -386,3 +386,34 @@ fn write_fuzz_seeds() {
         std::fs::write(dir.join(format!("seed-{name}")), build(&entries, options)).unwrap();
     }
 }
+
+#[test]
+fn entries_written_in_pieces_of_any_size_read_back() {
+    let content = data(3 * FRAME_SIZE + 777, 9);
+    for piece in [1, 1000, FRAME_SIZE - 1, FRAME_SIZE + 1, content.len()] {
+        for threshold in [1, THRESHOLD, DEFAULT_SPLIT_THRESHOLD] {
+            let mut writer = ArchiveWriter::new(Vec::new(), options(threshold)).unwrap();
+            writer.begin_entry("db", content.len() as u64).unwrap();
+            let mut streamed = 0;
+            for chunk in content.chunks(piece) {
+                writer.write_entry_data(chunk).unwrap();
+                streamed += std::mem::take(writer.sink_mut()).len();
+            }
+            writer.finish_entry().unwrap();
+            let rest = writer.finalize().unwrap();
+            assert!(streamed + rest.len() > content.len() / 4);
+            let whole = build(&[("db", content.clone())], options(threshold));
+            let reader = open(&whole).unwrap();
+            assert_eq!(reader.read_entry("db").unwrap(), content);
+        }
+    }
+    let mut writer = ArchiveWriter::new(Vec::new(), options(THRESHOLD)).unwrap();
+    writer.begin_entry("a", 3).unwrap();
+    assert!(writer.begin_entry("b", 1).is_err(), "one entry at a time");
+    assert!(
+        writer.write_entry_data(b"abcd").is_err(),
+        "more than declared"
+    );
+    writer.write_entry_data(b"ab").unwrap();
+    assert!(writer.finish_entry().is_err(), "fewer than declared");
+}

@@ -7,12 +7,11 @@ use std::io::{Read, Write};
 
 use ed25519_dalek::{Signer, SigningKey};
 use ruzstd::encoding::{compress_to_vec, CompressionLevel};
-use sha2::{Digest, Sha256};
 
 use super::crypto::{derive, random, ArchiveKey, FrameCipher, UnitPosition, KEY_CHECK_POSITION};
 use super::format::{
-    encode_directory, encode_seek_table, is_valid_name_v2, DirEntry, EndRecord, Header, KeyBlock,
-    FLAG_ENCRYPTED, FLAG_SIGNED, MAX_SPLIT_THRESHOLD, VERSION,
+    encode_directory, encode_seek_table, is_valid_name_v2, DirEntry, EndRecord, EntryCheck, Header,
+    KeyBlock, FLAG_ENCRYPTED, FLAG_SIGNED, MAX_SPLIT_THRESHOLD, VERSION,
 };
 use super::signature::signed_message_v2;
 use super::{ArchiveError, DEFAULT_SPLIT_THRESHOLD, FRAME_SIZE};
@@ -52,6 +51,30 @@ pub struct ArchiveWriter<W: Write> {
     names: HashSet<String>,
     /// The header and key block as written, which the signature covers.
     preamble: Vec<u8>,
+    open_entry: Option<OpenEntry>,
+}
+
+/// An entry being written: the frame filling up, and what its directory record needs.
+struct OpenEntry {
+    name: String,
+    len: u64,
+    split: bool,
+    frame_count: u32,
+    /// Uncompressed bytes per frame (the whole entry when not split).
+    frame_len: u64,
+    data_offset: u64,
+    next_frame: u32,
+    remaining: u64,
+    buffer: Vec<u8>,
+    digest: Box<blake3::Hasher>,
+    frames: Vec<(u32, u32)>,
+}
+
+impl OpenEntry {
+    fn current_frame_len(&self) -> usize {
+        let done = u64::from(self.next_frame) * self.frame_len;
+        (self.len - done).min(self.frame_len) as usize
+    }
 }
 
 impl<W: Write> ArchiveWriter<W> {
@@ -90,6 +113,7 @@ impl<W: Write> ArchiveWriter<W> {
             entries: Vec::new(),
             names: HashSet::new(),
             preamble: Vec::with_capacity(header.total_len()),
+            open_entry: None,
         };
         writer.preamble.extend_from_slice(&header.encode());
         if let Some(key) = &options.key {
@@ -136,88 +160,181 @@ impl<W: Write> ArchiveWriter<W> {
     /// Adds entry `name` of exactly `len` bytes read from `data`.
     ///
     /// # Errors
-    /// A name that breaks the naming rules (see `docs/archive-format.md`) or equals another ignoring
-    /// ASCII case, `data` yields fewer than `len` bytes, or the sink fails.
+    /// As [`ArchiveWriter::begin_entry`], `data` yields fewer than `len` bytes, or the sink fails.
     pub fn add_entry(
         &mut self,
         name: &str,
         len: u64,
         mut data: impl Read,
     ) -> Result<(), ArchiveError> {
+        self.begin_entry(name, len)?;
+        let mut chunk = vec![0u8; FRAME_SIZE];
+        let mut remaining = len;
+        while remaining > 0 {
+            let this_len = remaining.min(FRAME_SIZE as u64) as usize;
+            data.read_exact(&mut chunk[..this_len])?;
+            self.write_entry_data(&chunk[..this_len])?;
+            remaining -= this_len as u64;
+        }
+        self.finish_entry()
+    }
+
+    /// Starts entry `name` of exactly `len` bytes, to be given by [`ArchiveWriter::write_entry_data`] and
+    /// closed by [`ArchiveWriter::finish_entry`]. Frames reach the sink as they fill: memory is one frame
+    /// (one entry when it is below the split threshold).
+    ///
+    /// # Errors
+    /// An entry is still open, or the name breaks the naming rules (see `docs/archive-format.md`) or
+    /// equals another ignoring ASCII case.
+    pub fn begin_entry(&mut self, name: &str, len: u64) -> Result<(), ArchiveError> {
+        if self.open_entry.is_some() {
+            return Err(ArchiveError::InvalidArgument(
+                "the previous entry is not finished".into(),
+            ));
+        }
         if !is_valid_name_v2(name) {
             return Err(ArchiveError::InvalidArgument(format!(
                 "entry name {name:?}: 1 to 255 bytes of [A-Za-z0-9._-] components joined by '/'"
             )));
         }
-        if !self.names.insert(name.to_ascii_lowercase()) {
-            return Err(ArchiveError::InvalidArgument(format!(
-                "duplicate entry {name:?}"
-            )));
-        }
-        let entry_index = self.entries.len() as u32;
         let split = len >= self.split_threshold;
-        let frame_len = if split { FRAME_SIZE as u64 } else { len.max(1) };
         let frame_count = if split {
             len.div_ceil(FRAME_SIZE as u64)
         } else {
             1
         };
         let frame_count = u32::try_from(frame_count)
-            .map_err(|_| ArchiveError::InvalidArgument("entry too large".into()))?;
-        let data_offset = self.position;
-        let mut crc = crc32fast::Hasher::new();
-        let mut stored_crc = crc32fast::Hasher::new();
-        let mut stored_sha256 = Sha256::new();
-        let mut frames = Vec::with_capacity(if split { frame_count as usize } else { 0 });
-        let mut remaining = len;
-        for frame_index in 0..frame_count {
-            let this_len = remaining.min(frame_len) as usize;
-            let mut chunk = vec![0u8; this_len];
-            data.read_exact(&mut chunk)?;
-            remaining -= this_len as u64;
-            crc.update(&chunk);
-            let compressed = compress_to_vec(chunk.as_slice(), CompressionLevel::Fastest);
-            let stored = match &self.cipher {
-                Some(cipher) => {
-                    let at = UnitPosition {
-                        counter: self.frame_counter,
-                        entry: entry_index,
-                        frame: frame_index,
-                        last: frame_index + 1 == frame_count,
-                        plain_len: this_len as u32,
-                    };
-                    cipher.seal(at, &compressed)?
-                }
-                None => compressed,
-            };
-            self.frame_counter += 1;
-            let stored_len = u32::try_from(stored.len())
-                .map_err(|_| ArchiveError::InvalidArgument("frame too large".into()))?;
-            stored_crc.update(&stored);
-            stored_sha256.update(&stored);
-            self.write(&stored)?;
-            if split {
-                frames.push((stored_len, this_len as u32));
+            .ok()
+            .filter(|_| split || len <= u64::from(u32::MAX))
+            .ok_or_else(|| ArchiveError::InvalidArgument("entry too large".into()))?;
+        if !self.names.insert(name.to_ascii_lowercase()) {
+            return Err(ArchiveError::InvalidArgument(format!(
+                "duplicate entry {name:?}"
+            )));
+        }
+        let frame_len = if split { FRAME_SIZE as u64 } else { len };
+        self.open_entry = Some(OpenEntry {
+            name: name.to_owned(),
+            len,
+            split,
+            frame_count,
+            frame_len,
+            data_offset: self.position,
+            next_frame: 0,
+            remaining: len,
+            buffer: Vec::with_capacity(frame_len.min(FRAME_SIZE as u64) as usize),
+            digest: Box::default(),
+            frames: Vec::new(),
+        });
+        Ok(())
+    }
+
+    /// Gives the open entry its next bytes.
+    ///
+    /// # Errors
+    /// No entry is open, more bytes than it declared, or the sink fails.
+    pub fn write_entry_data(&mut self, mut bytes: &[u8]) -> Result<(), ArchiveError> {
+        let entry = self
+            .open_entry
+            .as_ref()
+            .ok_or_else(|| ArchiveError::InvalidArgument("no entry is open".into()))?;
+        if bytes.len() as u64 > entry.remaining {
+            return Err(ArchiveError::InvalidArgument(format!(
+                "more bytes than entry {:?} declared",
+                entry.name
+            )));
+        }
+        let Some(mut entry) = self.open_entry.take() else {
+            return Ok(());
+        };
+        entry.remaining -= bytes.len() as u64;
+        let mut result = Ok(());
+        while !bytes.is_empty() && result.is_ok() {
+            let this_frame = entry.current_frame_len();
+            let take = (this_frame - entry.buffer.len()).min(bytes.len());
+            entry.buffer.extend_from_slice(&bytes[..take]);
+            bytes = &bytes[take..];
+            if entry.buffer.len() == this_frame {
+                result = self.emit_frame(&mut entry);
             }
         }
-        if split {
-            let table = encode_seek_table(&frames);
-            stored_crc.update(&table);
-            stored_sha256.update(&table);
+        self.open_entry = Some(entry);
+        result
+    }
+
+    /// Closes the open entry: its last frame, its seek table when split, its directory record.
+    ///
+    /// # Errors
+    /// No entry is open, fewer bytes than it declared, or the sink fails.
+    pub fn finish_entry(&mut self) -> Result<(), ArchiveError> {
+        let remaining = self
+            .open_entry
+            .as_ref()
+            .ok_or_else(|| ArchiveError::InvalidArgument("no entry is open".into()))?
+            .remaining;
+        if remaining > 0 {
+            return Err(ArchiveError::Io(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "an entry got fewer bytes than it declared",
+            )));
+        }
+        let Some(mut entry) = self.open_entry.take() else {
+            return Ok(());
+        };
+        if entry.len == 0 {
+            // An empty entry is one frame of empty content.
+            self.emit_frame(&mut entry)?;
+        }
+        if entry.split {
+            let table = encode_seek_table(&entry.frames);
+            entry.digest.update(&table);
             self.write(&table)?;
         }
         self.entries.push(DirEntry {
-            name: name.to_owned(),
-            data_offset,
-            data_len: self.position - data_offset,
-            uncompressed_len: len,
-            crc32: crc.finalize(),
-            stored_crc32: stored_crc.finalize(),
-            frame_count,
-            split,
-            stored_sha256: Some(stored_sha256.finalize().into()),
+            name: entry.name,
+            data_offset: entry.data_offset,
+            data_len: self.position - entry.data_offset,
+            uncompressed_len: entry.len,
+            frame_count: entry.frame_count,
+            split: entry.split,
+            check: EntryCheck::Blake3(*entry.digest.finalize().as_bytes()),
         });
         Ok(())
+    }
+
+    fn emit_frame(&mut self, entry: &mut OpenEntry) -> Result<(), ArchiveError> {
+        let plain_len = entry.buffer.len() as u32;
+        let compressed = compress_to_vec(entry.buffer.as_slice(), CompressionLevel::Fastest);
+        entry.buffer.clear();
+        let frame = entry.next_frame;
+        let stored = match &self.cipher {
+            Some(cipher) => {
+                let at = UnitPosition {
+                    counter: self.frame_counter,
+                    entry: self.entries.len() as u32,
+                    frame,
+                    last: frame + 1 == entry.frame_count,
+                    plain_len,
+                };
+                cipher.seal(at, &compressed)?
+            }
+            None => compressed,
+        };
+        self.frame_counter += 1;
+        entry.next_frame += 1;
+        let stored_len = u32::try_from(stored.len())
+            .map_err(|_| ArchiveError::InvalidArgument("frame too large".into()))?;
+        entry.digest.update(&stored);
+        self.write(&stored)?;
+        if entry.split {
+            entry.frames.push((stored_len, plain_len));
+        }
+        Ok(())
+    }
+
+    /// The sink, e.g. to take the bytes written so far out of a `Vec` between entries' pieces.
+    pub fn sink_mut(&mut self) -> &mut W {
+        &mut self.sink
     }
 
     /// Adds an entry from bytes in memory.
@@ -233,6 +350,11 @@ impl<W: Write> ArchiveWriter<W> {
     /// # Errors
     /// The sink fails.
     pub fn finalize(mut self) -> Result<W, ArchiveError> {
+        if self.open_entry.is_some() {
+            return Err(ArchiveError::InvalidArgument(
+                "the last entry is not finished".into(),
+            ));
+        }
         let directory = encode_directory(&self.entries);
         let end = EndRecord {
             directory_offset: self.position,
