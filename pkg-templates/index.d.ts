@@ -1,5 +1,5 @@
 // Types of the main-thread client (`mls-web-store`): every Store method, answered by the package's Worker.
-import type { Store, Backup, OpenBackupOptions, BackupManifest } from './mls_web_store.js';
+import type { Store, Backup, OpenBackupOptions, BackupManifest, ExportBackupOptions } from './mls_web_store.js';
 import type { ErrorCode } from './error-codes.js';
 
 export type * from './mls_web_store.js';
@@ -35,6 +35,8 @@ export type RemoteStore = Omit<RemoteMethods<Store>, 'free' | 'close' | typeof S
   /** Resolves to that answer whenever it comes (Firefox waits for the user; opening does not). */
   readonly persistence: Promise<boolean>;
   rekey(key: Uint8Array | null): Promise<void>;
+  /** The backup as a stream of pieces, each handed over as it is made (pipe it to a file, or collect it). */
+  exportBackupStream(options?: ExportBackupOptions): ReadableStream<Uint8Array>;
   /** Waits for calls in flight, closes the database, lets another tab take over, stops the worker. */
   close(): Promise<void>;
   /** Kills the worker at once, as a crash would; unanswered calls reject with WORKER_TERMINATED. */

@@ -22,7 +22,7 @@ export function transfer(bytes) {
   return bytes;
 }
 
-function prepareArgs(args, callbacks) {
+function prepareArgs(args, callbacks, signals) {
   const moved = [];
   const prepared = args.map((arg) => {
     if (arg instanceof Uint8Array) {
@@ -35,6 +35,10 @@ function prepareArgs(args, callbacks) {
       if (typeof value === 'function') {
         callbacks.push(value);
         copy[field] = { __mlsWebStoreCallback: callbacks.length - 1 };
+      } else if (typeof AbortSignal === 'function' && value instanceof AbortSignal) {
+        // A signal cannot cross to the worker: it gets a marker, and an 'abort' message when this fires.
+        signals.push(value);
+        copy[field] = { __mlsWebStoreSignal: true };
       } else if (value instanceof Uint8Array && transferMarked.has(value)) {
         moved.push(value.buffer);
       }
@@ -78,6 +82,7 @@ class WorkerConnection {
       return;
     }
     this.pending.delete(data.id);
+    pending.settled?.();
     if (data.op === 'done') pending.resolve(data.value);
     else pending.reject(toError(data.error));
   }
@@ -85,10 +90,17 @@ class WorkerConnection {
   request(message, args = [], callbacks = []) {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
-    const { prepared, moved } = prepareArgs(args, callbacks);
+    const signals = [];
+    const { prepared, moved } = prepareArgs(args, callbacks, signals);
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, callbacks });
+      const abort = () => this.worker.postMessage({ op: 'abort', id });
+      const settled = () => signals.forEach((signal) => signal.removeEventListener('abort', abort));
+      this.pending.set(id, { resolve, reject, callbacks, settled });
       this.worker.postMessage({ ...message, id, args: prepared }, moved);
+      for (const signal of signals) {
+        if (signal.aborted) abort();
+        else signal.addEventListener('abort', abort, { once: true });
+      }
     });
   }
 
@@ -105,7 +117,7 @@ class WorkerConnection {
   }
 }
 
-const LOCAL = new Set(['name', 'backend', 'backendReason', 'persistent', 'persistence', 'encrypted', 'role', 'persisted', 'rekey', 'close', 'terminate', 'then']);
+const LOCAL = new Set(['name', 'backend', 'backendReason', 'persistent', 'persistence', 'encrypted', 'role', 'persisted', 'rekey', 'exportBackupStream', 'close', 'terminate', 'then']);
 
 /**
  * Opens (creating if needed) store `name` in the package's Worker. `backend`: "auto" (default), "opfs",
@@ -156,6 +168,11 @@ export async function openStore({ name, backend = 'auto', key, persist = false, 
       await connection.request({ op: 'call', method: 'rekey' }, [newKey]);
       info.encrypted = newKey != null;
     },
+    /** The backup as a ReadableStream of Uint8Array pieces, each handed over as the worker makes it (pipe it
+     * to a file from `showSaveFilePicker()`, or `new Response(stream).blob()`). Options as exportBackup's. */
+    exportBackupStream(options = {}) {
+      return exportStream(connection, options);
+    },
     /** Closes the store (waiting for calls in flight), lets another tab take it over, stops the worker. */
     close() {
       closing ??= new Promise((resolve, reject) => {
@@ -178,6 +195,16 @@ export async function openStore({ name, backend = 'auto', key, persist = false, 
     get(object, property) {
       if (typeof property !== 'string' || LOCAL.has(property)) return Reflect.get(object, property);
       return (...args) => connection.request({ op: 'call', method: property }, args);
+    },
+  });
+}
+
+function exportStream(connection, options) {
+  return new ReadableStream({
+    start(controller) {
+      const onChunk = (bytes) => controller.enqueue(bytes);
+      connection.request({ op: 'call', method: 'exportBackupInPieces' }, [{ ...options, onChunk }])
+        .then(() => controller.close(), (error) => controller.error(error));
     },
   });
 }

@@ -44,6 +44,8 @@ const state = {
   queued: [], // relay requests waiting for an owner
   inFlight: new Set(),
   holdsLock: false,
+  aborts: new Map(), // "<caller>:<id>" -> AbortController of a call running here
+  abortedQueued: new Set(), // ids of queued relay requests the client aborted before they were sent
 };
 const lockName = () => `mls-web-store:${state.name}`;
 
@@ -90,7 +92,7 @@ function storeInfo() {
 }
 
 // Runs a Store method on the owned database.
-async function execute(method, args, emit) {
+async function execute(method, args, emit, signal) {
   // Ownership went away between the call's arrival and now (the lock was stolen, a write was fenced): the
   // store was closed here; the caller retries reads with the next owner and learns a write was not applied.
   if (!state.store) throw errorOf('OWNER_CHANGED', 'this tab gave up the store before the call ran; it was not applied');
@@ -98,7 +100,7 @@ async function execute(method, args, emit) {
   const fn = typeof method === 'string' && !method.startsWith('_') && method !== 'close' && method !== 'free'
     && method !== 'constructor' ? wasm.Store.prototype[method] : undefined;
   if (typeof fn !== 'function') throw errorOf('INVALID_ARGUMENT', `the store has no method ${String(method)}`);
-  return fn.apply(state.store, reviveCallbacks(args, emit));
+  return fn.apply(state.store, reviveCallbacks(args, emit, signal));
 }
 
 // An IndexedDB store whose write failed (quota, a browser error) holds changes in memory that IndexedDB
@@ -124,12 +126,15 @@ function startReopen() {
   return reopening;
 }
 
-async function runOwned(method, args, emit) {
+async function runOwned(method, args, emit, abortKey) {
   if (needsReopen) await startReopen();
   if (needsReopen) {
     throw errorOf('STORE_NOT_DURABLE', 'the store could not be reopened after a failed IndexedDB write; the next call tries again');
   }
-  const task = execute(method, args, emit);
+  const controller = new AbortController();
+  state.aborts.set(abortKey, controller);
+  const task = execute(method, args, emit, controller.signal);
+  task.finally(() => state.aborts.delete(abortKey)).catch(() => {});
   state.inFlight.add(task);
   try {
     return await task;
@@ -276,7 +281,7 @@ function onChannelMessage({ data }) {
     for (const request of state.queued.splice(0)) relay(request);
   } else if (data.kind === 'request' && data.ownerId === workerId && state.role === 'owner') {
     const emit = (index, args) => state.channel.postMessage({ kind: 'progress', to: data.from, id: data.id, index, args });
-    runOwned(data.method, data.args, emit).then(
+    runOwned(data.method, data.args, emit, `${data.from}:${data.id}`).then(
       (value) => state.channel.postMessage({ kind: 'response', to: data.from, id: data.id, ok: true, value }),
       (error) => state.channel.postMessage({ kind: 'response', to: data.from, id: data.id, ok: false, error: serializeError(error) }),
     );
@@ -286,6 +291,8 @@ function onChannelMessage({ data }) {
     else reply({ op: 'failed', id: data.id, error: data.error });
   } else if (data.kind === 'progress' && data.to === workerId) {
     reply({ op: 'progress', id: data.id, index: data.index, args: data.args });
+  } else if (data.kind === 'abort' && data.to === workerId) {
+    state.aborts.get(`${data.from}:${data.id}`)?.abort();
   }
 }
 
@@ -310,11 +317,12 @@ function relay(request) {
   }
   state.relayed.set(request.id, { ownerId: state.ownerId, request });
   state.channel.postMessage({ kind: 'request', from: workerId, ownerId: state.ownerId, id: request.id, method: request.method, args: request.args });
+  if (state.abortedQueued.delete(request.id)) abortCall(request.id);
 }
 
 function runLocal({ id, method, args }) {
   const emit = (index, values) => reply({ op: 'progress', id, index, args: values });
-  runOwned(method, args, emit).then(
+  runOwned(method, args, emit, `local:${id}`).then(
     (value) => reply({ op: 'done', id, value }, transferables(value)),
     (error) => reply({ op: 'failed', id, error: serializeError(error) }),
   );
@@ -402,6 +410,14 @@ async function deleteStore({ name, backend }) {
   });
 }
 
+// The client's AbortSignal fired for call `id`: abort it where it runs (here, or in the owner's worker).
+function abortCall(id) {
+  state.aborts.get(`local:${id}`)?.abort();
+  const relayed = state.relayed.get(id);
+  if (relayed) state.channel?.postMessage({ kind: 'abort', to: relayed.ownerId, from: workerId, id });
+  else if (state.queued.some((request) => request.id === id)) state.abortedQueued.add(id);
+}
+
 function answer(id, work) {
   work.then(
     (value) => reply({ op: 'done', id, value }, transferables(value)),
@@ -424,14 +440,23 @@ self.onmessage = ({ data }) => {
       else if (state.role === 'closing' || state.role === 'closed') reply({ op: 'failed', id: data.id, error: errorOf('STORE_CLOSED', 'the store was closed') });
       else relay(data);
       break;
-    case 'module':
-      answer(data.id, wasmReady.then(() => callModule(data.fn, data.args)));
+    case 'module': {
+      const controller = new AbortController();
+      state.aborts.set(`local:${data.id}`, controller);
+      const args = reviveCallbacks(data.args ?? [], () => {}, controller.signal);
+      const work = wasmReady.then(() => callModule(data.fn, args));
+      work.finally(() => state.aborts.delete(`local:${data.id}`)).catch(() => {});
+      answer(data.id, work);
       break;
+    }
     case 'handle':
       answer(data.id, callHandle(data.handle, data.method, data.args));
       break;
     case 'delete':
       answer(data.id, deleteStore(data));
+      break;
+    case 'abort':
+      abortCall(data.id);
       break;
     case 'close':
       close().then(() => reply({ op: 'closed' }), (error) => reply({ op: 'closed', error: serializeError(error) }));

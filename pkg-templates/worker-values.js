@@ -21,14 +21,18 @@ export function transferables(value, out = [], depth = 0) {
   return out;
 }
 
-// Callback markers ({ __mlsWebStoreCallback: n }) in arguments become functions that report progress.
-export function reviveCallbacks(args, emit) {
+// Callback markers ({ __mlsWebStoreCallback: n }) in arguments become functions that report progress; a
+// signal marker ({ __mlsWebStoreSignal: true }) becomes `signal`, which the worker aborts when the client's
+// AbortSignal fires.
+export function reviveCallbacks(args, emit, signal) {
   return args.map((arg) => {
     if (!arg || typeof arg !== 'object' || arg instanceof Uint8Array || arg instanceof Blob) return arg;
     const copy = Array.isArray(arg) ? [...arg] : { ...arg };
     for (const [field, value] of Object.entries(copy)) {
       if (value && typeof value === 'object' && typeof value.__mlsWebStoreCallback === 'number') {
         copy[field] = (...values) => emit(value.__mlsWebStoreCallback, values);
+      } else if (value && typeof value === 'object' && value.__mlsWebStoreSignal === true) {
+        copy[field] = signal;
       }
     }
     return copy;

@@ -91,6 +91,8 @@ error_codes! {
     SignatureRequired => "SIGNATURE_REQUIRED",
     /// The archive is signed by another key than the one required.
     SignerMismatch => "SIGNER_MISMATCH",
+    /// The operation was cancelled through its `AbortSignal`; nothing of it was applied.
+    Aborted => "ABORTED",
     ArchiveLimitExceeded => "ARCHIVE_LIMIT_EXCEEDED",
     ArchiveEntryNotFound => "ARCHIVE_ENTRY_NOT_FOUND",
     IoError => "IO_ERROR",

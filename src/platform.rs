@@ -79,3 +79,18 @@ pub(crate) async fn storage_nearly_full(written_bytes: f64) -> bool {
         _ => false,
     }
 }
+
+/// Lets the context run its other tasks (messages, other calls) before going on: long work yields between
+/// its pieces so that a worker stays responsive.
+pub(crate) async fn yield_now() {
+    let global = js_sys::global();
+    let Ok(set_timeout) = Reflect::get(&global, &JsValue::from_str("setTimeout"))
+        .and_then(|f| f.dyn_into::<js_sys::Function>())
+    else {
+        return;
+    };
+    let resumed = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = set_timeout.call2(&global, &resolve, &JsValue::from(0));
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(resumed).await;
+}

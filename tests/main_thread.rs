@@ -359,3 +359,90 @@ async fn js_backups_export_a_blob_browse_and_import_with_typed_errors() {
     common::js_close(&source_name, source, BackendChoice::Memory).await;
     common::js_close(&target_name, target, BackendChoice::Memory).await;
 }
+
+/// An `AbortSignal` stops an export between pieces and an import before it replaces anything: both reject
+/// with ABORTED, the store keeps its data, and the next export and import work. Pieces arrive through
+/// `exportBackupInPieces` in order and make the same backup as `exportBackup`.
+#[wasm_bindgen_test]
+async fn js_backups_stream_in_pieces_and_stop_on_abort() {
+    use common::{get, js_channel, js_message, object, one};
+    use wasm_bindgen::closure::Closure;
+    let (source_name, source) = common::js_open("js-abort-src", BackendChoice::Memory).await;
+    js_channel(&source, "c").await;
+    // Enough messages for several pieces: bodies that do not compress away.
+    for batch in 0..4 {
+        let messages: js_sys::Array = (0..250)
+            .map(|i| {
+                let body: String = (0..1000)
+                    .map(|j| char::from(b'a' + ((i * 31 + j * 7 + batch * 13) % 26) as u8))
+                    .collect();
+                js_message("alice", &format!("{batch}-{i} {body}"), None)
+            })
+            .collect();
+        one(source.chat_append_messages("c".into(), messages, JsValue::UNDEFINED)).await;
+    }
+
+    // Abort from the first progress report: the export stops between pieces.
+    let controller = web_sys::AbortController::new().unwrap();
+    let signal = controller.signal();
+    let abort_on_progress = Closure::<dyn FnMut(f64, f64)>::new(move |_: f64, _: f64| {
+        controller.abort();
+    });
+    let aborted = wasm_bindgen_futures::JsFuture::from(source.export_backup(object(&[
+        ("signal", signal.into()),
+        ("onProgress", abort_on_progress.as_ref().clone()),
+    ])))
+    .await
+    .unwrap_err();
+    assert_eq!(error_code(&aborted).1, "ABORTED");
+
+    // In pieces: several, in order, together the archive.
+    let pieces = std::rc::Rc::new(std::cell::RefCell::new(Vec::<Vec<u8>>::new()));
+    let sink = pieces.clone();
+    let on_chunk =
+        Closure::<dyn FnMut(js_sys::Uint8Array)>::new(move |bytes: js_sys::Uint8Array| {
+            sink.borrow_mut().push(bytes.to_vec());
+        });
+    let done =
+        one(source.export_backup_in_pieces(object(&[("onChunk", on_chunk.as_ref().clone())])))
+            .await;
+    assert!(done.is_undefined());
+    let pieces = pieces.borrow().clone();
+    assert!(pieces.len() > 1, "{} pieces", pieces.len());
+    let archive = js_sys::Uint8Array::from(pieces.concat().as_slice());
+
+    // An import aborted while it verifies leaves the target as it was.
+    let (target_name, target) = common::js_open("js-abort-dst", BackendChoice::Memory).await;
+    one(target.kv_put("mine".into(), "k".into(), b"v".to_vec())).await;
+    let controller = web_sys::AbortController::new().unwrap();
+    controller.abort();
+    let aborted = wasm_bindgen_futures::JsFuture::from(target.import_backup(
+        archive.clone().into(),
+        object(&[("signal", controller.signal().into())]),
+    ))
+    .await
+    .unwrap_err();
+    assert_eq!(error_code(&aborted).1, "ABORTED");
+    assert_eq!(
+        js_sys::Uint8Array::new(&one(target.kv_get("mine".into(), "k".into())).await).to_vec(),
+        b"v"
+    );
+    let phases = std::rc::Rc::new(std::cell::RefCell::new(Vec::<String>::new()));
+    let seen = phases.clone();
+    let on_progress =
+        Closure::<dyn FnMut(f64, f64, String)>::new(move |_: f64, _: f64, phase: String| {
+            seen.borrow_mut().push(phase);
+        });
+    let report = one(target.import_backup(
+        archive.into(),
+        object(&[("onProgress", on_progress.as_ref().clone())]),
+    ))
+    .await;
+    assert_eq!(get(&report, "messages").as_f64(), Some(1000.0));
+    let phases = phases.borrow().clone();
+    assert_eq!(phases.first().map(String::as_str), Some("verify"));
+    assert_eq!(phases.last().map(String::as_str), Some("replace"));
+    assert!(phases.iter().any(|phase| phase == "migrate"));
+    common::js_close(&source_name, source, BackendChoice::Memory).await;
+    common::js_close(&target_name, target, BackendChoice::Memory).await;
+}

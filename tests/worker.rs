@@ -86,3 +86,140 @@ async fn many_stores_open_at_once_grow_the_pool() {
         common::cleanup(name, BackendChoice::Opfs).await;
     }
 }
+
+/// Bytes of wasm memory now (it only grows).
+fn wasm_memory_bytes() -> f64 {
+    use wasm_bindgen::JsCast;
+    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+    js_sys::ArrayBuffer::from(memory.buffer()).byte_length() as f64
+}
+
+/// An archive kept as the pieces an export made, read as one.
+struct Pieces {
+    pieces: Vec<(u64, Vec<u8>)>,
+    len: u64,
+}
+
+impl Pieces {
+    fn new(pieces: Vec<Vec<u8>>) -> Pieces {
+        let mut at = 0;
+        let pieces = pieces
+            .into_iter()
+            .map(|piece| {
+                let start = at;
+                at += piece.len() as u64;
+                (start, piece)
+            })
+            .collect();
+        Pieces { pieces, len: at }
+    }
+}
+
+impl mls_web_store::backup::ArchiveSource for Pieces {
+    fn byte_len(&self) -> u64 {
+        self.len
+    }
+
+    fn read(&self, range: std::ops::Range<u64>) -> mls_web_store::backup::ReadFuture<'_> {
+        let mut out = Vec::with_capacity((range.end - range.start) as usize);
+        for (start, piece) in &self.pieces {
+            let end = start + piece.len() as u64;
+            if end <= range.start || *start >= range.end {
+                continue;
+            }
+            let from = range.start.max(*start) - start;
+            let to = range.end.min(end) - start;
+            out.extend_from_slice(&piece[from as usize..to as usize]);
+        }
+        Box::pin(std::future::ready(Ok(out)))
+    }
+}
+
+/// A store larger than the memory an export and an import may add: both stream, so the wasm memory grows by
+/// far less than the store's size, and the restored store equals the original.
+#[wasm_bindgen_test]
+async fn a_large_store_exports_and_imports_without_holding_it_in_memory() {
+    use mls_web_store::backup::{ImportOptions, Phase};
+    let name = common::unique_name("large-backup");
+    let store = common::open(&name, BackendChoice::Opfs).await;
+    let chat = store.chat();
+    chat.create_channel(&common::new_channel("c", b"alice"), None, common::T0)
+        .unwrap();
+    // 48 MB of hard-to-compress bodies, written in small batches so that building it needs little memory.
+    let mut state = 0x9E37_79B9u32;
+    for batch in 0..96 {
+        let messages: Vec<_> = (0..125)
+            .map(|i| {
+                let body: String = (0..4000)
+                    .map(|_| {
+                        state ^= state << 13;
+                        state ^= state >> 17;
+                        state ^= state << 5;
+                        char::from(b'a' + (state % 26) as u8)
+                    })
+                    .collect();
+                common::message(Some(&format!("m{batch}-{i}")), b"alice", &body)
+            })
+            .collect();
+        chat.append_messages("c", &messages, None, common::T0)
+            .unwrap();
+        common::yield_to_browser().await;
+    }
+    store.sync().await.unwrap();
+    let database_bytes = f64::from(store.connection().page_count().unwrap())
+        * f64::from(store.connection().page_size().unwrap());
+    assert!(database_bytes > 48e6, "{database_bytes}");
+    let expected = chat
+        .page("c", mls_web_store::chat::PageCursor::Newest, 50)
+        .unwrap();
+
+    let before = wasm_memory_bytes();
+    let mut stream = store
+        .export_backup_stream(Default::default())
+        .await
+        .unwrap();
+    let mut pieces = Vec::new();
+    let mut phases = Vec::new();
+    while let Some(mut piece) = stream.next_piece().unwrap() {
+        // As JS does when it copies a piece out: only the bytes stay.
+        piece.shrink_to_fit();
+        pieces.push(piece);
+        phases.push(stream.progress().phase);
+    }
+    stream.close().await;
+    assert!(phases.iter().all(|phase| *phase == Phase::Export) && phases.len() > 40);
+    let archive = Pieces::new(pieces);
+    // The collected pieces are the test's own (about the store's size); the export itself added little.
+    let after_export = wasm_memory_bytes() - archive.len as f64;
+    let target_name = common::unique_name("large-restore");
+    let target = common::open(&target_name, BackendChoice::Opfs).await;
+    let mut verified = 0;
+    target
+        .import_backup_with_progress(&archive, &ImportOptions::default(), &mut |progress| {
+            if progress.phase == Phase::Verify {
+                verified += 1;
+            }
+        })
+        .await
+        .unwrap();
+    assert!(verified > 20, "import progress while verifying: {verified}");
+    let grown = (wasm_memory_bytes() - archive.len as f64 - before).max(after_export - before);
+    // The restored store's own page cache (16 MiB) fills as the backup is copied in; the rest is the export's
+    // and the import's.
+    assert!(
+        grown < 24e6,
+        "export and import added {grown} bytes of wasm memory for a {database_bytes}-byte store"
+    );
+    assert_eq!(
+        target
+            .chat()
+            .page("c", mls_web_store::chat::PageCursor::Newest, 50)
+            .unwrap(),
+        expected
+    );
+    assert_eq!(target.chat().message_count("c").unwrap(), 12_000);
+    common::close_fully(target).await;
+    common::close_fully(store).await;
+    common::cleanup(&target_name, BackendChoice::Opfs).await;
+    common::cleanup(&name, BackendChoice::Opfs).await;
+}

@@ -1,21 +1,31 @@
 //! Backups of a store: export a consistent snapshot of its database and a manifest as an archive
-//! (`crate::archive`), browse a backup without importing it, and import one, which verifies everything
-//! (signature, every CRC and tag, `PRAGMA integrity_check`, the schema, migrating it forward if older)
-//! before replacing the live database in one step. On any failure the live data is untouched.
+//! (`crate::archive`), streamed piece by piece ([`ExportStream`]); browse a backup without importing it; and
+//! import one from any [`ArchiveSource`] (a `Blob` in the browser, read in slices), which verifies everything
+//! (signature, every tag and digest, `PRAGMA integrity_check`, the schema, migrating it forward if older)
+//! into a scratch database before replacing the live database in one step. On any failure the live data is
+//! untouched. Neither direction holds the whole archive in memory.
+
+mod export;
+mod import;
+mod scratch;
+
+pub use export::ExportStream;
+pub use import::{ArchiveSource, ReadFuture};
 
 use serde::{Deserialize, Serialize};
 
-use crate::archive::{
-    ArchiveError, ArchiveKey, ArchiveReader, ArchiveWriter, ReadOptions, WriterOptions,
-};
+use crate::archive::{ArchiveError, ArchiveKey};
 use crate::backend::Backend;
 use crate::chat::Chat;
 use crate::error_code::ErrorCode;
 use crate::platform::now_ms;
-use crate::schema::{latest_version, MIGRATIONS};
+use crate::schema::MIGRATIONS;
 use crate::sql::migrate::{self, MigrationError};
 use crate::sql::{Connection, SqlError};
 use crate::vfs::VfsError;
+
+use import::Verified;
+use scratch::Scratch;
 
 pub const DATABASE_ENTRY: &str = "database.sqlite3";
 pub const MANIFEST_ENTRY: &str = "manifest.json";
@@ -45,13 +55,29 @@ pub struct ExportOptions {
     pub split_threshold: Option<u64>,
 }
 
+/// Asked between the steps of an import: `true` stops it (nothing is applied).
+pub type CancelCheck = Box<dyn Fn() -> bool>;
+
 /// How to open a backup for import or browsing.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct ImportOptions {
     /// The passphrase or key of an encrypted backup.
     pub key: Option<ArchiveKey>,
     /// Accept only a backup signed (format version 2) by this Ed25519 public key.
     pub signer: Option<[u8; 32]>,
+    /// Cancels the import while it reads and checks the archive, up to the moment it starts replacing the
+    /// store (which is one step that either happens whole or not at all).
+    pub cancelled: Option<CancelCheck>,
+}
+
+impl std::fmt::Debug for ImportOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImportOptions")
+            .field("key", &self.key)
+            .field("signer", &self.signer)
+            .field("cancellable", &self.cancelled.is_some())
+            .finish()
+    }
 }
 
 impl ImportOptions {
@@ -59,7 +85,15 @@ impl ImportOptions {
     pub fn with_key(key: ArchiveKey) -> Self {
         ImportOptions {
             key: Some(key),
-            signer: None,
+            ..ImportOptions::default()
+        }
+    }
+
+    /// Fails with [`BackupError::Cancelled`] once the import was cancelled.
+    pub(crate) fn check_cancelled(&self) -> Result<(), BackupError> {
+        match &self.cancelled {
+            Some(cancelled) if cancelled() => Err(BackupError::Cancelled),
+            _ => Ok(()),
         }
     }
 }
@@ -100,6 +134,45 @@ pub enum BackupError {
     Sql(#[from] SqlError),
     #[error(transparent)]
     Vfs(#[from] VfsError),
+    /// The operation was cancelled before it applied anything.
+    #[error("the backup operation was cancelled; nothing was applied")]
+    Cancelled,
+    /// The archive's source could not be read (a `Blob` the browser fails to read, a range outside it).
+    #[error("the backup could not be read: {0}")]
+    Read(String),
+}
+
+/// Which step of a backup operation a [`Progress`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Export: database bytes written into the archive.
+    Export,
+    /// Import: archive bytes read and checked.
+    Verify,
+    /// Import: the backup's schema brought up to date (0 of 1, then 1 of 1).
+    Migrate,
+    /// Import: the live store replaced (0 of 1, then 1 of 1 once durable).
+    Replace,
+}
+
+impl Phase {
+    /// The phase as JS sees it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Export => "export",
+            Phase::Verify => "verify",
+            Phase::Migrate => "migrate",
+            Phase::Replace => "replace",
+        }
+    }
+}
+
+/// How far a backup operation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub phase: Phase,
+    pub done: u64,
+    pub total: u64,
 }
 
 impl BackupError {
@@ -114,111 +187,78 @@ impl BackupError {
             BackupError::Migration(source) => source.code(),
             BackupError::Sql(source) => source.code(),
             BackupError::Vfs(source) => source.code(),
+            BackupError::Read(_) => ErrorCode::IoError,
+            BackupError::Cancelled => ErrorCode::Aborted,
         }
     }
 }
 
-fn count(conn: &Connection, table: &str) -> Result<i64, BackupError> {
-    Ok(conn.query_value(&format!("SELECT count(*) FROM {table}"), &[])?)
-}
-
-/// Reports progress as bytes read out of the database image.
-struct Progress<'a, 'p> {
-    bytes: &'a [u8],
-    done: u64,
-    total: u64,
-    report: &'p mut dyn FnMut(u64, u64),
-}
-
-impl std::io::Read for Progress<'_, '_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let read = std::io::Read::read(&mut self.bytes, buf)?;
-        self.done += read as u64;
-        (self.report)(self.done, self.total);
-        Ok(read)
-    }
-}
-
-/// Exports the database on `conn` (store `store_name`) as archive bytes. `progress(done, total)` is called
-/// as the database is written.
+/// Verifies the archive at `source` completely into a scratch database beside store `store` (on
+/// `backend`), then replaces the database on `live` with it in one step, encrypted with `live_key` when the
+/// live database is encrypted. The caller reports [`Phase::Replace`] done once the result is durable.
 ///
 /// # Errors
-/// The database cannot be read, or the archive cannot be written.
-pub fn export(
-    conn: &Connection,
-    store_name: &str,
-    options: ExportOptions,
-    progress: &mut dyn FnMut(u64, u64),
-) -> Result<Vec<u8>, BackupError> {
-    let image = conn.serialize()?;
-    let manifest = Manifest {
-        manifest_version: MANIFEST_VERSION,
-        archive_format: u32::from(crate::archive::FORMAT_VERSION),
-        schema_version: migrate::verify(conn, MIGRATIONS)?,
-        created_at_ms: now_ms(),
-        store_name: store_name.to_owned(),
-        database_bytes: image.len() as u64,
-        channels: count(conn, "chat_channels")?,
-        messages: count(conn, "chat_messages")?,
-        mls_groups: conn.query_value(
-            "SELECT count(DISTINCT group_id) FROM mls_group_data WHERE data_type = 'context'",
-            &[],
-        )?,
-    };
-    let manifest_json = serde_json::to_vec_pretty(&manifest)?;
-    let mut writer_options = WriterOptions {
-        key: options.key,
-        signing_key: options.signing_key,
-        ..WriterOptions::default()
-    };
-    if let Some(threshold) = options.split_threshold {
-        writer_options.split_threshold = threshold;
-    }
-    let mut writer = ArchiveWriter::new(Vec::with_capacity(image.len() / 2), writer_options)?;
-    writer.add_bytes(MANIFEST_ENTRY, &manifest_json)?;
-    let total = image.len() as u64;
-    writer.add_entry(
-        DATABASE_ENTRY,
-        total,
-        Progress {
-            bytes: &image,
-            done: 0,
-            total,
-            report: progress,
-        },
-    )?;
-    Ok(writer.finalize()?)
-}
-
-/// Verifies `archive` completely, then replaces the database on `live` with the backup's in one step,
-/// encrypted with `live_key` when the live database is encrypted. Reports `progress(step, IMPORT_STEPS)`
-/// after verifying and after migrating; the caller reports the last step once the result is durable.
-///
-/// # Errors
-/// Wrong key, forged signature, corrupt or truncated archive, a database that fails its integrity check
-/// or has a schema newer than this build: the live database is then unchanged.
+/// Wrong key, forged or missing signature, corrupt or truncated archive, a database that fails its
+/// integrity check or has a schema newer than this build: the live database is then unchanged.
 pub async fn import(
     live: &Connection,
+    backend: Backend,
+    store: &str,
     live_key: Option<&[u8; 32]>,
-    archive: &[u8],
+    source: &dyn ArchiveSource,
     options: &ImportOptions,
-    progress: &mut dyn FnMut(u64, u64),
+    progress: &mut dyn FnMut(Progress),
 ) -> Result<ImportReport, BackupError> {
-    let opened = open_verified(archive, options).await?;
-    progress(1, IMPORT_STEPS);
-    let from_schema_version = opened.schema_version;
-    migrate::migrate_to_latest(&opened.conn, MIGRATIONS, now_ms())?;
-    progress(2, IMPORT_STEPS);
-    match live_key {
-        None => live.replace_with(&opened.conn)?,
-        Some(live_key) => replace_encrypted(live, &opened.conn, live_key).await?,
-    }
+    // The scratch copy is plaintext: it goes to disk only when the live store is plaintext too.
+    let scratch_backend = if live_key.is_some() {
+        Backend::Memory
+    } else {
+        backend
+    };
+    let verified = Verified::read(source, options, scratch_backend, store, progress).await?;
+    let result = replace(live, live_key, &verified, options, progress).await;
+    let Verified {
+        scratch,
+        manifest,
+        schema_version,
+        signer,
+        format_version,
+    } = verified;
+    scratch.discard().await;
+    result?;
     Ok(ImportReport {
-        manifest: opened.manifest,
-        from_schema_version,
-        signer: opened.signer,
-        format_version: opened.format_version,
+        manifest,
+        from_schema_version: schema_version,
+        signer,
+        format_version,
     })
+}
+
+async fn replace(
+    live: &Connection,
+    live_key: Option<&[u8; 32]>,
+    verified: &Verified,
+    options: &ImportOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(), BackupError> {
+    options.check_cancelled()?;
+    let conn = verified.scratch.conn()?;
+    let step = |phase, done| Progress {
+        phase,
+        done,
+        total: 1,
+    };
+    progress(step(Phase::Migrate, 0));
+    migrate::migrate_to_latest(conn, MIGRATIONS, now_ms())?;
+    progress(step(Phase::Migrate, 1));
+    // The last moment to stop: replacing the store is one step, whole or not at all.
+    options.check_cancelled()?;
+    progress(step(Phase::Replace, 0));
+    match live_key {
+        None => live.replace_with(conn)?,
+        Some(live_key) => replace_encrypted(live, conn, live_key).await?,
+    }
+    Ok(())
 }
 
 /// SQLite3 Multiple Ciphers copies pages only between databases of the same cipher: encrypt the verified
@@ -245,12 +285,9 @@ async fn replace_encrypted(
     result
 }
 
-/// How many steps an import reports.
-pub const IMPORT_STEPS: u64 = 3;
-
-/// A backup opened in memory, verified, for browsing without importing.
+/// A backup opened for browsing, verified, read-only, in memory.
 pub struct BackupView {
-    conn: Connection,
+    scratch: Option<Scratch>,
     pub manifest: Manifest,
     pub schema_version: u32,
     pub signer: Option<[u8; 32]>,
@@ -262,57 +299,54 @@ impl BackupView {
     ///
     /// # Errors
     /// As [`import`].
-    pub async fn open(archive: &[u8], options: &ImportOptions) -> Result<BackupView, BackupError> {
-        let view = open_verified(archive, options).await?;
-        view.conn.execute_batch("PRAGMA query_only = ON")?;
-        Ok(view)
+    pub async fn open(
+        source: &dyn ArchiveSource,
+        options: &ImportOptions,
+    ) -> Result<BackupView, BackupError> {
+        let verified =
+            Verified::read(source, options, Backend::Memory, "backup-view", &mut |_| {}).await?;
+        if let Err(error) = verified
+            .scratch
+            .conn()
+            .and_then(|conn| Ok(conn.execute_batch("PRAGMA query_only = ON")?))
+        {
+            verified.scratch.discard().await;
+            return Err(error);
+        }
+        Ok(BackupView {
+            scratch: Some(verified.scratch),
+            manifest: verified.manifest,
+            schema_version: verified.schema_version,
+            signer: verified.signer,
+            format_version: verified.format_version,
+        })
     }
 
     /// The chat API over the backup (reads only).
-    pub fn chat(&self) -> Chat<'_> {
-        Chat::new(&self.conn, getrandom_02::getrandom)
+    ///
+    /// # Errors
+    /// The view was closed.
+    pub fn chat(&self) -> Result<Chat<'_>, BackupError> {
+        Ok(Chat::new(self.connection()?, getrandom_02::getrandom))
     }
 
     /// The backup's database, for queries of your own (read-only).
-    pub fn connection(&self) -> &Connection {
-        &self.conn
+    ///
+    /// # Errors
+    /// The view was closed.
+    pub fn connection(&self) -> Result<&Connection, BackupError> {
+        self.scratch
+            .as_ref()
+            .ok_or(BackupError::Unreadable(SqlError::InvalidArgument(
+                "the backup view is closed",
+            )))?
+            .conn()
     }
-}
 
-async fn open_verified(archive: &[u8], options: &ImportOptions) -> Result<BackupView, BackupError> {
-    let reader = ArchiveReader::open_with(
-        archive,
-        &ReadOptions {
-            key: options.key.as_ref(),
-            signer: options.signer,
-            ..ReadOptions::default()
-        },
-    )?;
-    let manifest: Manifest = serde_json::from_slice(&reader.read_entry(MANIFEST_ENTRY)?)?;
-    if manifest.manifest_version != MANIFEST_VERSION {
-        return Err(BackupError::ManifestVersion(manifest.manifest_version));
+    /// Frees the backup's database.
+    pub async fn close(&mut self) {
+        if let Some(scratch) = self.scratch.take() {
+            scratch.discard().await;
+        }
     }
-    let image = reader.read_entry(DATABASE_ENTRY)?;
-    crate::vfs::prepare(Backend::Memory, "").await?;
-    let conn = Connection::open_image(&image).map_err(BackupError::Unreadable)?;
-    let problems: Vec<String> = conn
-        .query_map("PRAGMA integrity_check", &[], |row| row.get(0))
-        .map_err(BackupError::Unreadable)?;
-    if problems.iter().any(|line| line != "ok") {
-        return Err(BackupError::Integrity(problems));
-    }
-    let schema_version = migrate::verify(&conn, MIGRATIONS)?;
-    if schema_version > latest_version() {
-        return Err(BackupError::Migration(MigrationError::SchemaTooNew {
-            found: schema_version,
-            known: latest_version(),
-        }));
-    }
-    Ok(BackupView {
-        conn,
-        manifest,
-        schema_version,
-        signer: reader.signer(),
-        format_version: reader.format_version(),
-    })
 }

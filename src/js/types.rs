@@ -46,11 +46,25 @@ export interface BackupKeyOptions { passphrase?: string; key?: Uint8Array; }
 export interface OpenBackupOptions extends BackupKeyOptions {
   /** Accept only a backup signed (format version 2) by this 32-byte Ed25519 public key. */
   signer?: Uint8Array;
+  /** Cancels while the archive is read and checked (rejects with ABORTED; nothing is applied). */
+  signal?: AbortSignal;
 }
+/** What a backup operation's progress is about: database bytes exported, archive bytes verified, the schema
+ * migrated (0 then 1 of 1), the store replaced (0 then 1 of 1, once durable). */
+export type BackupPhase = 'export' | 'verify' | 'migrate' | 'replace';
 export interface ExportBackupOptions extends BackupKeyOptions {
-  signingKey?: Uint8Array; splitThreshold?: number; onProgress?: (done: number, total: number) => void;
+  signingKey?: Uint8Array; splitThreshold?: number;
+  /** Cancels between pieces (rejects with ABORTED; the snapshot is deleted). */
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number, phase: BackupPhase) => void;
 }
-export interface ImportBackupOptions extends OpenBackupOptions { onProgress?: (step: number, steps: number) => void; }
+export interface ExportBackupInPiecesOptions extends ExportBackupOptions {
+  /** Each piece of the archive, in order, as it is made. */
+  onChunk: (bytes: Uint8Array) => void;
+}
+export interface ImportBackupOptions extends OpenBackupOptions {
+  onProgress?: (done: number, total: number, phase: BackupPhase) => void;
+}
 import type { ErrorCode } from "./error-codes.js";
 export type { ErrorCode } from "./error-codes.js";
 export interface MlsWebStoreError extends Error { name: "MlsWebStoreError"; code: ErrorCode; }

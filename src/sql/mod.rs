@@ -28,6 +28,7 @@ mod connection;
 mod error;
 mod image;
 pub mod migrate;
+mod pages;
 mod statement;
 mod transaction;
 mod value;

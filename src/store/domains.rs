@@ -3,7 +3,10 @@
 //! durable when they return are followed by [`Store::sync`] here.
 
 use super::{Store, StoreError};
-use crate::backup::{self, BackupError, ExportOptions, ImportOptions, ImportReport, IMPORT_STEPS};
+use crate::backup::{
+    self, ArchiveSource, BackupError, ExportOptions, ExportStream, ImportOptions, ImportReport,
+    Phase, Progress,
+};
 use crate::chat::Chat;
 use crate::kv::KeyValue;
 use crate::mls::MlsClient;
@@ -51,48 +54,85 @@ impl Store {
         Ok(removed)
     }
 
-    /// Exports the store as archive bytes. `progress(done, total)` is called as the database is written.
+    /// Starts an export: takes a snapshot (the store stays usable meanwhile) and returns the stream that
+    /// produces the archive piece by piece. Close the stream when done or abandoning it.
+    ///
+    /// # Errors
+    /// The store cannot be read, or the archive cannot be started.
+    pub async fn export_backup_stream(
+        &self,
+        options: ExportOptions,
+    ) -> Result<ExportStream, BackupError> {
+        let key = self.key_copy();
+        ExportStream::start(
+            &self.conn,
+            self.backend,
+            &self.name,
+            key.as_ref().map(|key| key.bytes()),
+            options,
+        )
+        .await
+    }
+
+    /// Exports the store as archive bytes in memory (the stream collected). `progress` is called as the
+    /// database is written.
     ///
     /// # Errors
     /// The store cannot be read, or the archive cannot be written.
-    pub fn export_backup(
+    pub async fn export_backup(
         &self,
         options: ExportOptions,
-        progress: &mut dyn FnMut(u64, u64),
+        progress: &mut dyn FnMut(Progress),
     ) -> Result<Vec<u8>, BackupError> {
-        backup::export(&self.conn, &self.name, options, progress)
+        let mut stream = self.export_backup_stream(options).await?;
+        let mut archive = Vec::new();
+        let result = loop {
+            match stream.next_piece() {
+                Ok(Some(piece)) => {
+                    archive.extend_from_slice(&piece);
+                    progress(stream.progress());
+                }
+                Ok(None) => break Ok(archive),
+                Err(error) => break Err(error),
+            }
+        };
+        stream.close().await;
+        result
     }
 
-    /// Verifies `archive` completely, then replaces this store's database with the backup's in one step.
+    /// Verifies the archive at `source` completely, then replaces this store's database with the backup's in
+    /// one step.
     ///
     /// # Errors
-    /// Wrong key, forged signature, corrupt or truncated archive, a database that fails its integrity check
-    /// or has a schema newer than this build: the live store is then unchanged.
+    /// Wrong key, forged or missing signature, corrupt or truncated archive, a database that fails its
+    /// integrity check or has a schema newer than this build: the live store is then unchanged.
     pub async fn import_backup(
         &self,
-        archive: &[u8],
+        source: &dyn ArchiveSource,
         options: &ImportOptions,
     ) -> Result<ImportReport, BackupError> {
-        self.import_backup_with_progress(archive, options, &mut |_, _| {})
+        self.import_backup_with_progress(source, options, &mut |_| {})
             .await
     }
 
-    /// [`Store::import_backup`], reporting `progress(step, IMPORT_STEPS)` after each step: archive verified,
-    /// schema brought up to date, store replaced and durable.
+    /// [`Store::import_backup`], reporting progress: archive bytes verified, schema brought up to date,
+    /// store replaced and durable.
     ///
     /// # Errors
     /// As [`Store::import_backup`].
     pub async fn import_backup_with_progress(
         &self,
-        archive: &[u8],
+        source: &dyn ArchiveSource,
         options: &ImportOptions,
-        progress: &mut dyn FnMut(u64, u64),
+        progress: &mut dyn FnMut(Progress),
     ) -> Result<ImportReport, BackupError> {
         let live_key = self.key_copy();
         let imported = backup::import(
             &self.conn,
+            self.backend,
+            &self.name,
             live_key.as_ref().map(|key| key.bytes()),
-            archive,
+            source,
             options,
             progress,
         )
@@ -101,7 +141,11 @@ impl Store {
         self.mls_groups.clear();
         let report = imported?;
         self.flush().await?;
-        progress(IMPORT_STEPS, IMPORT_STEPS);
+        progress(Progress {
+            phase: Phase::Replace,
+            done: 1,
+            total: 1,
+        });
         Ok(report)
     }
 }

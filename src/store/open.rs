@@ -183,6 +183,9 @@ impl Store {
             migrate::MigrationError::History(source) => wrong_key(source, key.is_some()),
             other => StoreError::from(other),
         })?;
+        // Scratch files a crash left beside the store (an export's snapshot, an import being verified): this
+        // worker now owns the store, so none of them is in use. Failing to sweep them must not stop the open.
+        let _ = vfs::remove_stale_scratch(backend, name).await;
         let store = Store {
             conn,
             name: name.to_owned(),

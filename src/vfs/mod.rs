@@ -210,6 +210,67 @@ pub async fn import_database(backend: Backend, name: &str, bytes: &[u8]) -> Resu
     }
 }
 
+/// The suffix of every scratch file's name.
+const SCRATCH_SUFFIX: &str = ".scratch";
+
+/// Where a new scratch database of store `store` goes: its VFS and a file name no other scratch file has.
+/// On OPFS it is a file in the store's own pool (its pages on disk, so memory stays bounded); elsewhere a
+/// memory file (those stores live in memory anyway). Delete it with [`remove_scratch`]; a crash leaves it for
+/// [`remove_stale_scratch`].
+///
+/// # Errors
+/// The backend fails.
+pub(crate) async fn scratch_location(
+    backend: Backend,
+    store: &str,
+    purpose: &str,
+) -> Result<(String, String), VfsError> {
+    let random = crate::platform::random_u64();
+    let file = format!("{store}.{purpose}-{random:016x}{SCRATCH_SUFFIX}");
+    let vfs = match backend {
+        Backend::Opfs => opfs::prepare_scratch(store).await?,
+        Backend::IndexedDb | Backend::Memory => memory::VFS_NAME.to_owned(),
+    };
+    Ok((vfs, file))
+}
+
+/// Deletes a scratch file made by [`scratch_location`] (closed). Returns whether it existed.
+///
+/// # Errors
+/// The backend fails.
+pub(crate) async fn remove_scratch(
+    backend: Backend,
+    store: &str,
+    file: &str,
+) -> Result<bool, VfsError> {
+    match backend {
+        Backend::Opfs => opfs::remove(store, file).await,
+        Backend::IndexedDb | Backend::Memory => memory::remove(file),
+    }
+}
+
+/// Deletes a memory scratch file now (from a destructor, which cannot wait).
+///
+/// # Errors
+/// The memory VFS fails.
+pub(crate) fn remove_memory_scratch(file: &str) -> Result<bool, VfsError> {
+    memory::remove(file)
+}
+
+/// Deletes the scratch files a crash left in store `store`'s pool (OPFS; memory files die with the page).
+/// Run while the store is open in this worker, so that no other export or import of it is running.
+///
+/// # Errors
+/// The backend fails.
+pub(crate) async fn remove_stale_scratch(backend: Backend, store: &str) -> Result<(), VfsError> {
+    if backend == Backend::Opfs {
+        for file in opfs::names_ending(store, SCRATCH_SUFFIX).await? {
+            opfs::remove(store, &file).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Deletes store `name`'s database file. Returns whether there was one.
 ///
 /// # Errors

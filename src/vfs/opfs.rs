@@ -16,6 +16,9 @@ use crate::backend::Backend;
 /// Slots a store needs: its database file, its write-ahead log, and a rollback journal (used while a store
 /// created in rollback mode switches to WAL, and while it is rekeyed).
 const SLOTS_PER_STORE: usize = 3;
+/// Slots for a store's scratch databases (a backup's snapshot, an import being verified), which live in its
+/// own pool so that their pages are on disk, not in memory.
+const SCRATCH_SLOTS: usize = 2;
 
 thread_local! {
     /// The pools this worker installed, by store name.
@@ -146,4 +149,23 @@ pub(super) async fn remove(store: &str, file: &str) -> Result<bool, VfsError> {
             .map_err(|e| opfs_error("remove", &e))?;
     }
     util.remove(file).map_err(|e| opfs_error("remove", &e))
+}
+
+/// Makes room in store `store`'s pool for scratch files and returns the pool's VFS name.
+pub(super) async fn prepare_scratch(store: &str) -> Result<String, VfsError> {
+    let util = pool(store).await?;
+    util.ensure_capacity(SLOTS_PER_STORE + SCRATCH_SLOTS)
+        .await
+        .map_err(|e| opfs_error("grow pool", &e))?;
+    Ok(vfs_name(store))
+}
+
+/// The files in store `store`'s pool whose names end with `suffix`.
+pub(super) async fn names_ending(store: &str, suffix: &str) -> Result<Vec<String>, VfsError> {
+    let util = pool(store).await?;
+    let names = util.names().map_err(|e| opfs_error("list", &e))?;
+    Ok(names
+        .into_iter()
+        .filter(|name| name.ends_with(suffix))
+        .collect())
 }

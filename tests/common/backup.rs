@@ -61,11 +61,12 @@ pub async fn backup_round_trip_keeps_chat_and_mls(choice: BackendChoice) {
                 split_threshold: Some(256 * 1024),
                 ..ExportOptions::default()
             },
-            &mut |done, total| {
+            &mut |progress| {
                 calls += 1;
-                last = (done, total);
+                last = (progress.done, progress.total);
             },
         )
+        .await
         .unwrap();
     assert!(
         calls > 1 && last.0 == last.1 && last.1 > 0,
@@ -87,7 +88,10 @@ pub async fn backup_round_trip_keeps_chat_and_mls(choice: BackendChoice) {
         (10_000, 1, 1)
     );
     assert_eq!(
-        view.chat().page("c", PageCursor::Newest, 100).unwrap(),
+        view.chat()
+            .unwrap()
+            .page("c", PageCursor::Newest, 100)
+            .unwrap(),
         expected_page
     );
 
@@ -114,7 +118,7 @@ pub async fn backup_round_trip_keeps_chat_and_mls(choice: BackendChoice) {
     );
     assert!(restored
         .import_backup(
-            &archive[..archive.len() - 10],
+            &archive[..archive.len() - 10].to_vec(),
             &ImportOptions::with_key(passphrase("pw"))
         )
         .await
@@ -177,7 +181,8 @@ pub async fn backup_from_an_older_schema_is_migrated_forward(choice: BackendChoi
     old.migrate_to(2).unwrap();
     old.sync().await.unwrap();
     let archive = old
-        .export_backup(ExportOptions::default(), &mut |_, _| {})
+        .export_backup(ExportOptions::default(), &mut |_| {})
+        .await
         .unwrap();
     close_fully(old).await;
     let target_name = unique_name("new-schema");
@@ -216,11 +221,13 @@ pub async fn a_signed_backup_imports_only_with_its_signer(choice: BackendChoice)
                 signing_key: Some(zeroize::Zeroizing::new(seed)),
                 ..ExportOptions::default()
             },
-            &mut |_, _| {},
+            &mut |_| {},
         )
+        .await
         .unwrap();
     let unsigned = source
-        .export_backup(ExportOptions::default(), &mut |_, _| {})
+        .export_backup(ExportOptions::default(), &mut |_| {})
+        .await
         .unwrap();
     close_fully(source).await;
 

@@ -140,10 +140,8 @@ pub async fn encrypted_backup_imports_into_an_encrypted_store(choice: BackendCho
         .unwrap();
     write_secrets(&source);
     let archive = source
-        .export_backup(
-            mls_web_store::backup::ExportOptions::default(),
-            &mut |_, _| {},
-        )
+        .export_backup(mls_web_store::backup::ExportOptions::default(), &mut |_| {})
+        .await
         .unwrap();
     close_fully(source).await;
     let target_name = unique_name("enc-dst");

@@ -3,6 +3,8 @@
 //             automation session): `auto` opens a store, says which backend and why, writes, and reads back
 //             after a reload;
 //   persist   `openStore({ persist: true })` resolves at once, whether or not the browser ever answers;
+//   backup    an export stream arrives whole; AbortSignals stop an export and an import with ABORTED, the
+//             store unchanged; progress comes by phase;
 //   zombie    a Web Lock held by someone who never answers (WebKit keeps a worker's lock across a reload; a
 //             frozen tab keeps its own): a waiting tab takes the store over within a bounded time;
 //   fence     a stale owner that runs again after the takeover cannot write: on IndexedDB its write fails
@@ -56,6 +58,23 @@ async function persist(engine, browser) {
   check(engine, 'persist: openStore resolves without waiting for an answer', result.openMs < 5000, `${Math.round(result.openMs)} ms`);
   summary[engine].persist = { openMs: Math.round(result.openMs), answeredWithin2s: result.answered, persisted: result.persisted };
   await page.call('close', 'persisted');
+  await page.close();
+}
+
+async function backups(engine, browser) {
+  const page = await newPage(browser);
+  const name = 'backup-stream';
+  await page.call('open', name, 'auto');
+  await page.call('append', name, 'b1');
+  const result = await page.call('backupStreamAndAbort', name);
+  check(engine, 'backup: an aborted export stream fails with ABORTED', result.exportAborted === 'ABORTED', JSON.stringify(result));
+  check(engine, 'backup: the export stream arrives whole (format 2)', result.bytes > 1000 && result.formatVersion === 2, JSON.stringify(result));
+  check(engine, 'backup: an aborted import fails with ABORTED and changes nothing', result.importAborted === 'ABORTED' && result.markKept === 'after the backup', JSON.stringify(result));
+  check(engine, 'backup: the import then replaces the store', result.markAfterImport, JSON.stringify(result));
+  check(engine, 'backup: progress by phase', ['export', 'verify', 'migrate', 'replace'].every((phase) => result.phases.includes(phase)), JSON.stringify(result.phases));
+  summary[engine].backup = { bytes: result.bytes, phases: result.phases };
+  await page.call('close', name);
+  await page.call('remove', name, 'auto');
   await page.close();
 }
 
@@ -118,7 +137,8 @@ try {
     const sections = [['private', () => privateMode(engine)]];
     const browser = await launch(engine);
     try {
-      sections.push(['persist', () => persist(engine, browser)], ['zombie', () => zombieLock(engine, browser)],
+      sections.push(['persist', () => persist(engine, browser)], ['backup', () => backups(engine, browser)],
+        ['zombie', () => zombieLock(engine, browser)],
         ['fence-indexeddb', () => fenceIndexedDb(engine, browser)]);
       if (engineTraits[engine].opfs) sections.push(['fence-opfs', () => fenceOpfs(engine, browser)]);
       for (const [section, run] of sections) {

@@ -12,6 +12,7 @@ import {
   type StoreRole,
   type Channel,
   type MessagePage,
+  type BackupPhase,
 } from "../../www/pkg/index.js";
 import init, { openStore as openInWorker } from "../../www/pkg/direct.js";
 
@@ -29,7 +30,9 @@ export async function clientUse(): Promise<void> {
   // @ts-expect-error a message needs a body
   await store.chatAppendMessage("c", { sender: new Uint8Array([1]) });
   const backup: Blob = await store.exportBackup({ passphrase: "p", onProgress: (done: number, total: number) => void [done, total] });
-  await store.importBackup(backup, { passphrase: "p", onProgress: (step: number, steps: number) => void [step, steps] });
+  await store.importBackup(backup, { passphrase: "p", onProgress: (done: number, total: number, phase: BackupPhase) => void [done, total, phase] });
+  const pieces: ReadableStream<Uint8Array> = store.exportBackupStream({ passphrase: "p" });
+  void pieces;
   const browsed = await openBackup(backup, { passphrase: "p" });
   const channels: Channel[] = await browsed.listChannels();
   await browsed.close();

@@ -248,6 +248,27 @@ window.h = {
     return page.messages.map((m) => m.messageId);
   },
 
+  // Backups through the client: a stream that arrives whole, AbortSignals that stop an export and an import
+  // (ABORTED, nothing applied), and an import that then succeeds.
+  async backupStreamAndAbort(name) {
+    const store = stores[name];
+    const code = (promise) => promise.then(() => 'resolved', (error) => error.code ?? String(error));
+    const aborted = () => {
+      const controller = new AbortController();
+      controller.abort();
+      return controller.signal;
+    };
+    const exportAborted = await code(new Response(store.exportBackupStream({ signal: aborted() })).blob());
+    const phases = new Set();
+    const blob = await new Response(store.exportBackupStream({ onProgress: (done, total, phase) => phases.add(phase) })).blob();
+    await store.kvPut('harness', 'mark', encoder.encode('after the backup'));
+    const importAborted = await code(store.importBackup(blob, { signal: aborted() }));
+    const markKept = decoder.decode((await store.kvGet('harness', 'mark')) ?? new Uint8Array());
+    const manifest = await store.importBackup(blob, { onProgress: (done, total, phase) => phases.add(phase) });
+    const markAfterImport = (await store.kvGet('harness', 'mark')) === undefined;
+    return { exportAborted, bytes: blob.size, importAborted, markKept, formatVersion: manifest.formatVersion, markAfterImport, phases: [...phases] };
+  },
+
   simulateStorageFull: (name, on) => stores[name].debugSimulateStorageFull(on),
   estimate: storageEstimate,
   hex,

@@ -1,0 +1,54 @@
+//! Raw pages through the pager (SQLite's `sqlite_dbpage`): a backup reads a snapshot page by page and an
+//! import writes one into a fresh scratch database, so that neither holds a whole database image in memory.
+//! Pages pass through the pager, so an encrypted database yields and takes plaintext pages.
+
+use super::connection::Connection;
+use super::error::SqlResult;
+
+/// Offset of the file format bytes in page 1 (write and read version: 1 rollback journal, 2 WAL).
+const FORMAT_BYTES: std::ops::Range<usize> = 18..20;
+
+impl Connection {
+    /// The `main` database's page size in bytes.
+    ///
+    /// # Errors
+    /// SQLite cannot read the database.
+    pub fn page_size(&self) -> SqlResult<u32> {
+        self.query_value("PRAGMA page_size", &[])
+    }
+
+    /// The `main` database's page count.
+    ///
+    /// # Errors
+    /// SQLite cannot read the database.
+    pub fn page_count(&self) -> SqlResult<u32> {
+        self.query_value("PRAGMA page_count", &[])
+    }
+
+    /// Page `pgno` (from 1) of `main`. Page 1 says "rollback journal" in its format bytes even when the
+    /// database runs in WAL mode: the page stands alone, without its WAL.
+    ///
+    /// # Errors
+    /// No such page, or SQLite cannot read it.
+    pub fn read_page(&self, pgno: u32) -> SqlResult<Vec<u8>> {
+        let mut statement =
+            self.prepare_cached("SELECT data FROM sqlite_dbpage WHERE pgno = ?1")?;
+        let mut page: Vec<u8> = statement.query_row(&[&i64::from(pgno)], |row| row.get(0))?;
+        if pgno == 1 && page.len() >= FORMAT_BYTES.end && page[FORMAT_BYTES] == [2, 2] {
+            page[FORMAT_BYTES].copy_from_slice(&[1, 1]);
+        }
+        Ok(page)
+    }
+
+    /// Writes page `pgno` of `main` (of exactly the page size), extending the database as needed. Run in a
+    /// transaction; a fresh database takes its page size from `PRAGMA page_size` set before the first page.
+    ///
+    /// # Errors
+    /// A page of another size, or SQLite cannot write it.
+    pub fn write_page(&self, pgno: u32, page: &[u8]) -> SqlResult<()> {
+        let mut statement =
+            self.prepare_cached("INSERT INTO sqlite_dbpage(pgno, data) VALUES (?1, ?2)")?;
+        statement.execute(&[&i64::from(pgno), &page])?;
+        Ok(())
+    }
+}
