@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 wasm-pack build --release --target web --no-pack --out-dir www/pkg
 (cd tools && npm ci --no-audit --no-fund --silent)
-# The features the Rust wasm32 target enables by default; wasm-opt must keep them.
-tools/node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
+# The features the Rust wasm32 target enables by default; wasm-opt must keep them. --converge repeats the
+# passes while they still shrink the module (about a minute more; ~0.1% smaller).
+tools/node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers \
   --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
   --enable-multivalue --enable-reference-types \
   www/pkg/mls_web_store_bg.wasm -o www/pkg/mls_web_store_bg.opt.wasm

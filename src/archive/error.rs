@@ -42,7 +42,7 @@ pub enum ArchiveError {
     #[error("a signature is required: {0}")]
     SignatureRequired(&'static str),
     /// The archive is signed, by another key than the one required.
-    #[error("the archive is signed by another key ({})", crate::archive::hex32(.found))]
+    #[error("the archive is signed by another key than the one required")]
     SignerMismatch { found: [u8; 32] },
     /// A size or count exceeds the reader's configured limit.
     #[error("archive exceeds a limit: {0}")]

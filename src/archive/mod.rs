@@ -31,11 +31,6 @@ pub const FRAME_SIZE: usize = 64 * 1024;
 /// enough that no single frame needs much memory to write, read or stream.
 pub const DEFAULT_SPLIT_THRESHOLD: u64 = 1024 * 1024;
 
-/// Lower-case hex of a key, for messages.
-pub(crate) fn hex32(bytes: &[u8; 32]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[cfg(test)]
 mod signature_tests;
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! (header, key block, directory with each entry's BLAKE3 digest, end record); version 1 signed only the
 //! directory and end record, so it never satisfies a signer requirement.
 
-use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+use ed25519_dalek::{Signature, VerifyingKey};
 
 use super::format::{Header, SIGNATURE_CONTEXT_V2, VERSION_1};
 use super::ArchiveError;
@@ -51,16 +51,14 @@ pub(super) fn verify(
         .ok_or(ArchiveError::Truncated("signature"))?;
     let verifying = VerifyingKey::from_bytes(&public).map_err(|_| ArchiveError::BadSignature)?;
     let signature = Signature::from_bytes(&signature);
-    let verified = if header.version == VERSION_1 {
-        // Version 1 readers were lenient; its files are read as they were.
-        let signed = [directory, end].concat();
-        verifying
-            .verify_strict(&signed, &signature)
-            .or_else(|_| verifying.verify(&signed, &signature))
+    // Strict RFC 8032 verification: no malleable signatures, no small-order keys. Version 1 signatures were
+    // made by the same library, which only makes strict ones.
+    let signed = if header.version == VERSION_1 {
+        [directory, end].concat()
     } else {
-        // Strict RFC 8032 verification: no malleable signatures, no small-order keys.
-        verifying.verify_strict(&signed_message_v2(preamble, directory, end), &signature)
+        signed_message_v2(preamble, directory, end)
     };
+    let verified = verifying.verify_strict(&signed, &signature);
     verified.map_err(|_| ArchiveError::BadSignature)?;
     Ok(public)
 }

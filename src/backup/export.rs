@@ -94,7 +94,7 @@ impl ExportStream {
             writer_options.split_threshold = threshold;
         }
         let mut writer = ArchiveWriter::new(Vec::new(), writer_options)?;
-        writer.add_bytes(MANIFEST_ENTRY, &serde_json::to_vec_pretty(&manifest)?)?;
+        writer.add_bytes(MANIFEST_ENTRY, &serde_json::to_vec(&manifest)?)?;
         writer.begin_entry(DATABASE_ENTRY, manifest.database_bytes)?;
         Ok((writer, manifest, page_size, page_count))
     }

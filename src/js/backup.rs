@@ -117,7 +117,12 @@ impl ArchiveSource for BlobSource {
             .blob
             .slice_with_f64_and_f64(range.start as f64, range.end as f64);
         Box::pin(async move {
-            let unreadable = |error: JsValue| BackupError::Read(format!("{error:?}"));
+            let unreadable = |error: JsValue| {
+                BackupError::Read(error.dyn_ref::<js_sys::Error>().map_or_else(
+                    || "the browser could not read the Blob".into(),
+                    |e| e.message().into(),
+                ))
+            };
             let buffer = JsFuture::from(slice.map_err(unreadable)?.array_buffer())
                 .await
                 .map_err(unreadable)?;
