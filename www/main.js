@@ -152,9 +152,12 @@ $('send').onsubmit = (event) => {
 $('export').onclick = () => run(async () => {
   // The archive comes as a stream of pieces, each leaving the worker as it is made. An app can pipe it
   // straight to a file (`(await showSaveFilePicker()).createWritable()` where the browser has it); the demo
-  // collects it into a Blob and offers it as a download, which works in every browser.
-  const stream = stores[me].exportBackupStream({ passphrase: $('passphrase').value, onProgress: progress('export') });
-  const blob = await new Response(stream).blob();
+  // collects it into a Blob and offers it as a download, which works in every browser. (Read with a reader:
+  // `new Response(stream).blob()` would turn a failure's StoreError into a TypeError without its code.)
+  const reader = stores[me].exportBackupStream({ passphrase: $('passphrase').value, onProgress: progress('export') }).getReader();
+  const pieces = [];
+  for (let next = await reader.read(); !next.done; next = await reader.read()) pieces.push(next.value);
+  const blob = new Blob(pieces);
   const link = document.createElement('a');
   link.href = URL.createObjectURL(blob);
   link.download = `mls-web-store-${me}.backup`;

@@ -258,9 +258,16 @@ window.h = {
       controller.abort();
       return controller.signal;
     };
-    const exportAborted = await code(new Response(store.exportBackupStream({ signal: aborted() })).blob());
+    // Read with a reader, not `new Response(stream)`: a Response turns the stream's error into a TypeError.
+    const collect = async (stream) => {
+      const reader = stream.getReader();
+      const pieces = [];
+      for (let next = await reader.read(); !next.done; next = await reader.read()) pieces.push(next.value);
+      return new Blob(pieces);
+    };
+    const exportAborted = await code(collect(store.exportBackupStream({ signal: aborted() })));
     const phases = new Set();
-    const blob = await new Response(store.exportBackupStream({ onProgress: (done, total, phase) => phases.add(phase) })).blob();
+    const blob = await collect(store.exportBackupStream({ onProgress: (done, total, phase) => phases.add(phase) }));
     await store.kvPut('harness', 'mark', encoder.encode('after the backup'));
     const importAborted = await code(store.importBackup(blob, { signal: aborted() }));
     const markKept = decoder.decode((await store.kvGet('harness', 'mark')) ?? new Uint8Array());
