@@ -17,6 +17,10 @@ enum Running {
         stored: crc32fast::Hasher,
         content: crc32fast::Hasher,
     },
+    /// The whole stored data was checked before decoding: only version 1's content CRC-32 is left.
+    CheckedUpFront {
+        content: Option<crc32fast::Hasher>,
+    },
 }
 
 /// Decodes one entry from its stored bytes; see the module docs.
@@ -61,6 +65,36 @@ impl ArchiveIndex {
             end: layout.data.end,
             running,
         })
+    }
+
+    /// A decoder for the entry at `layout` whose whole stored data, `stored`, is checked against its digest
+    /// (version 1: its stored CRC-32) before anything is decoded, so that altered data is reported as such
+    /// even where it would also fail to decode; the decoder then does not hash it again.
+    ///
+    /// # Errors
+    /// The stored data does not match, or a missing or malformed seek table.
+    pub(super) fn decoder_checked_up_front(
+        &self,
+        layout: &EntryLayout,
+        seek_table: Option<&[u8]>,
+        stored: &[u8],
+    ) -> Result<EntryDecoder<'_>, ArchiveError> {
+        let dir = &self.entries[layout.index].dir;
+        let content = match dir.check {
+            EntryCheck::Blake3(expected) if *blake3::hash(stored).as_bytes() != expected => {
+                return Err(ArchiveError::DigestMismatch(dir.name.clone()));
+            }
+            EntryCheck::Crc32 {
+                stored: expected, ..
+            } if crc32fast::hash(stored) != expected => {
+                return Err(ArchiveError::CrcMismatch(dir.name.clone()));
+            }
+            EntryCheck::Blake3(_) => None,
+            EntryCheck::Crc32 { .. } => Some(crc32fast::Hasher::new()),
+        };
+        let mut decoder = self.decoder(layout, seek_table)?;
+        decoder.running = Running::CheckedUpFront { content };
+        Ok(decoder)
     }
 
     /// Authenticates (when encrypted) and decompresses frame `frame` of entry `entry`, appending its bytes
@@ -124,6 +158,7 @@ impl EntryDecoder<'_> {
                 hasher.update(stored);
             }
             Running::Crc32 { stored: crc, .. } => crc.update(stored),
+            Running::CheckedUpFront { .. } => {}
         }
         while !stored.is_empty() && self.next_frame < self.frames.len() {
             let (_, stored_len, plain_len) = self.frames[self.next_frame];
@@ -143,7 +178,11 @@ impl EntryDecoder<'_> {
                 let frame = std::mem::take(&mut self.pending);
                 self.decode(&frame, plain_len, out)?;
             }
-            if let Running::Crc32 { content, .. } = &mut self.running {
+            if let Running::Crc32 { content, .. }
+            | Running::CheckedUpFront {
+                content: Some(content),
+            } = &mut self.running
+            {
                 content.update(&out[before..]);
             }
         }
@@ -186,6 +225,17 @@ impl EntryDecoder<'_> {
                 },
             ) => {
                 if stored.finalize() != s || content.finalize() != c {
+                    return Err(ArchiveError::CrcMismatch(dir.name.clone()));
+                }
+            }
+            (Running::CheckedUpFront { content: None }, EntryCheck::Blake3(_)) => {}
+            (
+                Running::CheckedUpFront {
+                    content: Some(content),
+                },
+                EntryCheck::Crc32 { content: c, .. },
+            ) => {
+                if content.finalize() != c {
                     return Err(ArchiveError::CrcMismatch(dir.name.clone()));
                 }
             }

@@ -258,32 +258,6 @@ impl ArchiveIndex {
         self.entries[layout.index].dir.uncompressed_len
     }
 
-    /// Checks the entry's whole stored data against its digest (version 1: its stored CRC-32).
-    pub(super) fn check_stored(
-        &self,
-        layout: &EntryLayout,
-        stored: &[u8],
-    ) -> Result<(), ArchiveError> {
-        let dir = &self.entries[layout.index].dir;
-        let intact = match dir.check {
-            super::format::EntryCheck::Blake3(expected) => {
-                *blake3::hash(stored).as_bytes() == expected
-            }
-            super::format::EntryCheck::Crc32 {
-                stored: expected, ..
-            } => crc32fast::hash(stored) == expected,
-        };
-        match (intact, dir.check) {
-            (true, _) => Ok(()),
-            (false, super::format::EntryCheck::Blake3(_)) => {
-                Err(ArchiveError::DigestMismatch(dir.name.clone()))
-            }
-            (false, super::format::EntryCheck::Crc32 { .. }) => {
-                Err(ArchiveError::CrcMismatch(dir.name.clone()))
-            }
-        }
-    }
-
     /// The frames of the entry at `layout`, from its seek table's bytes (`None` for a single frame).
     pub(super) fn frames(
         &self,

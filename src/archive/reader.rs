@@ -90,10 +90,9 @@ impl<'a> ArchiveReader<'a> {
             None => None,
         };
         let stored = slice(self.bytes, layout.data.clone())?;
-        // Whole-entry reads check the digest before decoding anything, so that altered data is reported as
-        // such even where it would also fail to decode.
-        self.index.check_stored(&layout, stored)?;
-        let mut decoder = self.index.decoder(&layout, table)?;
+        let mut decoder = self
+            .index
+            .decoder_checked_up_front(&layout, table, stored)?;
         // The length was checked against the reader's limits at open, so it may size the buffer.
         let mut out = Vec::with_capacity(self.index.entry_len(&layout) as usize);
         decoder.push(stored, &mut out)?;
