@@ -5,7 +5,9 @@
 # Usage: bash scripts/size-budget.sh [--build]   (--build rebuilds www/pkg first; the test run builds it before)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BUDGET_GZIP_BYTES=1250000
+# 1,250,000 until scoped backups (history export, merging import: +6.4 KB gzipped) raised it; issue 17 owns the
+# way down to 1.1 MB.
+BUDGET_GZIP_BYTES=1260000
 if [ "${1:-}" = "--build" ] || [ ! -f www/pkg/mls_web_store_bg.wasm ]; then
   bash scripts/build-www.sh >&2
 fi

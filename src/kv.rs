@@ -80,3 +80,35 @@ impl<'c> KeyValue<'c> {
         Ok(removed > 0)
     }
 }
+
+/// Entries copied per query when merging.
+const MERGE_BATCH: i64 = 256;
+
+/// Adds the entries of `source` that `target` lacks (by namespace and key), inside the caller's
+/// transaction on `target`; entries `target` has stay as they are. Returns how many were added.
+///
+/// # Errors
+/// Storage fails.
+pub(crate) fn merge_missing(source: &Connection, target: &Connection) -> Result<u64, KvError> {
+    let mut added = 0u64;
+    let mut after = (String::new(), String::new());
+    loop {
+        let batch: Vec<(String, String, Vec<u8>, i64)> = source.query_map(
+            "SELECT namespace, entry_key, value, updated_at_ms FROM kv_entries
+             WHERE (namespace, entry_key) > (?1, ?2) ORDER BY namespace, entry_key LIMIT ?3",
+            &[&after.0, &after.1, &MERGE_BATCH],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        )?;
+        let Some((namespace, key, _, _)) = batch.last() else {
+            return Ok(added);
+        };
+        after = (namespace.clone(), key.clone());
+        for (namespace, key, value, updated_at_ms) in batch {
+            added += target.execute(
+                "INSERT INTO kv_entries (namespace, entry_key, value, updated_at_ms) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (namespace, entry_key) DO NOTHING",
+                &[&namespace, &key, &value, &updated_at_ms],
+            )? as u64;
+        }
+    }
+}

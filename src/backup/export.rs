@@ -11,8 +11,8 @@ use crate::sql::Connection;
 
 use super::scratch::Scratch;
 use super::{
-    BackupError, ExportOptions, Manifest, Phase, Progress, DATABASE_ENTRY, MANIFEST_ENTRY,
-    MANIFEST_VERSION,
+    BackupError, ExportOptions, HistoryFilter, Manifest, Phase, Progress, Scope, DATABASE_ENTRY,
+    MANIFEST_ENTRY, MANIFEST_VERSION,
 };
 
 /// Database bytes per piece of the archive.
@@ -20,6 +20,17 @@ const PIECE_BYTES: u32 = 1 << 20;
 
 fn count(conn: &Connection, table: &str) -> Result<i64, BackupError> {
     Ok(conn.query_value(&format!("SELECT count(*) FROM {table}"), &[])?)
+}
+
+/// Reduces the snapshot to its history: the MLS state and the store's own secrets erased, the chat tables
+/// filtered. Secure delete overwrites every deleted byte, so none of it is left in the pages the archive
+/// copies.
+fn keep_only_history(conn: &Connection, filter: &HistoryFilter) -> Result<(), BackupError> {
+    conn.execute_batch("PRAGMA secure_delete = ON; BEGIN")?;
+    crate::mls::erase_all(conn)?;
+    crate::chat::keep_only_history(conn, filter)?;
+    conn.execute_batch("COMMIT")?;
+    Ok(())
 }
 
 /// An export in progress; see the module docs. [`ExportStream::close`] deletes the snapshot (call it also
@@ -67,8 +78,16 @@ impl ExportStream {
         store_name: &str,
         options: ExportOptions,
     ) -> Result<(ArchiveWriter<Vec<u8>>, Manifest, u32, u32), BackupError> {
+        if options.scope == Scope::Full && !options.filter.is_everything() {
+            return Err(BackupError::InvalidOptions(
+                "channel and time filters apply to history backups",
+            ));
+        }
         let conn = snapshot.conn()?;
         conn.replace_with(live)?;
+        if options.scope == Scope::History {
+            keep_only_history(conn, &options.filter)?;
+        }
         let page_size = conn.page_size()?;
         let page_count = conn.page_count()?;
         let manifest = Manifest {
@@ -84,6 +103,8 @@ impl ExportStream {
                 "SELECT count(DISTINCT group_id) FROM mls_group_data WHERE data_type = 'context'",
                 &[],
             )?,
+            scope: options.scope,
+            filter: (options.scope == Scope::History).then(|| options.filter.clone()),
         };
         let mut writer_options = WriterOptions {
             key: options.key,

@@ -82,7 +82,7 @@ pub(crate) async fn read_into(
 
     let manifest_bytes = read_small_entry(source, &index, MANIFEST_ENTRY).await?;
     let manifest: Manifest = serde_json::from_slice(&manifest_bytes)?;
-    if manifest.manifest_version != MANIFEST_VERSION {
+    if !(1..=MANIFEST_VERSION).contains(&manifest.manifest_version) {
         return Err(BackupError::ManifestVersion(manifest.manifest_version));
     }
 

@@ -2,22 +2,28 @@
 //! (`crate::archive`), streamed piece by piece ([`ExportStream`]); browse a backup without importing it; and
 //! import one from any [`ArchiveSource`] (a `Blob` in the browser, read in slices), which verifies everything
 //! (signature, every tag and digest, `PRAGMA integrity_check`, the schema, migrating it forward if older)
-//! into a scratch database before replacing the live database in one step. On any failure the live data is
-//! untouched. Neither direction holds the whole archive in memory.
+//! into a scratch database before replacing the live database in one step, or, for a history backup
+//! ([`Scope::History`]: no MLS state), merging its history into the store in one transaction. On any
+//! failure the live data is untouched. Neither direction holds the whole archive in memory.
 
 mod export;
 mod import;
+mod merge;
 mod scratch;
+mod view;
 
 pub use export::ExportStream;
 pub use import::{ArchiveSource, ReadFuture};
+pub use view::BackupView;
 
 use serde::{Deserialize, Serialize};
 
 use crate::archive::{ArchiveError, ArchiveKey};
 use crate::backend::Backend;
-use crate::chat::Chat;
+use crate::chat::ChatError;
+pub use crate::chat::{HistoryFilter, MergedHistory};
 use crate::error_code::ErrorCode;
+use crate::kv::KvError;
 use crate::platform::now_ms;
 use crate::schema::MIGRATIONS;
 use crate::sql::migrate::{self, MigrationError};
@@ -25,12 +31,34 @@ use crate::sql::{Connection, SqlError};
 use crate::vfs::VfsError;
 
 use import::Verified;
-use scratch::Scratch;
 
 pub const DATABASE_ENTRY: &str = "database.sqlite3";
 pub const MANIFEST_ENTRY: &str = "manifest.json";
-/// The manifest's own format version.
-pub const MANIFEST_VERSION: u32 = 1;
+/// The manifest's own format version: 2 added the scope and the filter. Version 1 manifests (always full
+/// backups) are still read.
+pub const MANIFEST_VERSION: u32 = 2;
+
+/// What a backup holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// Everything, MLS state included: restores a device; importing replaces the store.
+    #[default]
+    Full,
+    /// Channels, messages, members and the app's key-value entries; no MLS state, no secrets of the
+    /// store's own. Importing merges it into the store and leaves the store's MLS state alone.
+    History,
+}
+
+impl Scope {
+    /// The scope as JS and the manifest name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Full => "full",
+            Scope::History => "history",
+        }
+    }
+}
 
 /// What a backup says about itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +72,12 @@ pub struct Manifest {
     pub channels: i64,
     pub messages: i64,
     pub mls_groups: i64,
+    /// Absent from version 1 manifests, which are full backups.
+    #[serde(default)]
+    pub scope: Scope,
+    /// The history filter the backup was made with (history backups only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<HistoryFilter>,
 }
 
 /// How to export.
@@ -53,6 +87,9 @@ pub struct ExportOptions {
     pub signing_key: Option<zeroize::Zeroizing<[u8; 32]>>,
     /// Entries at least this large are split into frames; `None` for the archive default (50 MiB).
     pub split_threshold: Option<u64>,
+    pub scope: Scope,
+    /// Which history a [`Scope::History`] backup holds; must keep everything for a full one.
+    pub filter: HistoryFilter,
 }
 
 /// Asked between the steps of an import: `true` stops it (nothing is applied).
@@ -109,6 +146,16 @@ pub struct ImportReport {
     /// The archive's format version: 1's signature covers only the directory (see
     /// `docs/archive-format.md`), 2's every byte.
     pub format_version: u16,
+    /// What merging a history backup added; `None` for a full backup, which replaced the store.
+    pub merged: Option<MergeReport>,
+}
+
+/// What merging a history backup into a store added.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MergeReport {
+    pub chat: MergedHistory,
+    /// Key-value entries the store lacked (those it had are left as they are).
+    pub kv_entries_added: u64,
 }
 
 /// A failure of a backup operation.
@@ -120,7 +167,9 @@ pub enum BackupError {
     /// The manifest does not decode (or, exporting, does not encode).
     #[error("the backup's manifest is invalid: {0}")]
     Manifest(#[from] serde_json::Error),
-    #[error("the backup's manifest has version {0}; this build reads version {MANIFEST_VERSION}")]
+    #[error(
+        "the backup's manifest has version {0}; this build reads versions 1 to {MANIFEST_VERSION}"
+    )]
     ManifestVersion(u32),
     /// The database inside the backup cannot be opened or read.
     #[error("the backup's database cannot be read: {0}")]
@@ -140,6 +189,14 @@ pub enum BackupError {
     /// The archive's source could not be read (a `Blob` the browser fails to read, a range outside it).
     #[error("the backup could not be read: {0}")]
     Read(String),
+    /// The export's options do not fit together.
+    #[error("invalid backup options: {0}")]
+    InvalidOptions(&'static str),
+    /// Filtering or merging history failed.
+    #[error(transparent)]
+    Chat(#[from] ChatError),
+    #[error(transparent)]
+    Kv(#[from] KvError),
 }
 
 /// Which step of a backup operation a [`Progress`] is about.
@@ -153,6 +210,8 @@ pub enum Phase {
     Migrate,
     /// Import: the live store replaced (0 of 1, then 1 of 1 once durable).
     Replace,
+    /// Import of a history backup: the backup's messages merged (of all it holds), in one transaction.
+    Merge,
 }
 
 impl Phase {
@@ -163,6 +222,7 @@ impl Phase {
             Phase::Verify => "verify",
             Phase::Migrate => "migrate",
             Phase::Replace => "replace",
+            Phase::Merge => "merge",
         }
     }
 }
@@ -189,13 +249,17 @@ impl BackupError {
             BackupError::Vfs(source) => source.code(),
             BackupError::Read(_) => ErrorCode::IoError,
             BackupError::Cancelled => ErrorCode::Aborted,
+            BackupError::InvalidOptions(_) => ErrorCode::InvalidArgument,
+            BackupError::Chat(source) => source.code(),
+            BackupError::Kv(source) => source.code(),
         }
     }
 }
 
 /// Verifies the archive at `source` completely into a scratch database beside store `store` (on
-/// `backend`), then replaces the database on `live` with it in one step, encrypted with `live_key` when the
-/// live database is encrypted. The caller reports [`Phase::Replace`] done once the result is durable.
+/// `backend`), then, for a full backup, replaces the database on `live` with it in one step, encrypted with
+/// `live_key` when the live database is encrypted (the caller reports [`Phase::Replace`] done once the
+/// result is durable); for a history backup, merges its history into `live` in one transaction.
 ///
 /// # Errors
 /// Wrong key, forged or missing signature, corrupt or truncated archive, a database that fails its
@@ -216,7 +280,12 @@ pub async fn import(
         backend
     };
     let verified = Verified::read(source, options, scratch_backend, store, progress).await?;
-    let result = replace(live, live_key, &verified, options, progress).await;
+    let result = match verified.manifest.scope {
+        Scope::Full => replace(live, live_key, &verified, options, progress)
+            .await
+            .map(|()| None),
+        Scope::History => merge::merge(live, &verified, options, progress).map(Some),
+    };
     let Verified {
         scratch,
         manifest,
@@ -225,12 +294,13 @@ pub async fn import(
         format_version,
     } = verified;
     scratch.discard().await;
-    result?;
+    let merged = result?;
     Ok(ImportReport {
         manifest,
         from_schema_version: schema_version,
         signer,
         format_version,
+        merged,
     })
 }
 
@@ -283,70 +353,4 @@ async fn replace_encrypted(
     })();
     let _ = crate::vfs::delete_database(Backend::Memory, &scratch).await;
     result
-}
-
-/// A backup opened for browsing, verified, read-only, in memory.
-pub struct BackupView {
-    scratch: Option<Scratch>,
-    pub manifest: Manifest,
-    pub schema_version: u32,
-    pub signer: Option<[u8; 32]>,
-    pub format_version: u16,
-}
-
-impl BackupView {
-    /// Opens and verifies a backup (everything an import checks) into a read-only in-memory database.
-    ///
-    /// # Errors
-    /// As [`import`].
-    pub async fn open(
-        source: &dyn ArchiveSource,
-        options: &ImportOptions,
-    ) -> Result<BackupView, BackupError> {
-        let verified =
-            Verified::read(source, options, Backend::Memory, "backup-view", &mut |_| {}).await?;
-        if let Err(error) = verified
-            .scratch
-            .conn()
-            .and_then(|conn| Ok(conn.execute_batch("PRAGMA query_only = ON")?))
-        {
-            verified.scratch.discard().await;
-            return Err(error);
-        }
-        Ok(BackupView {
-            scratch: Some(verified.scratch),
-            manifest: verified.manifest,
-            schema_version: verified.schema_version,
-            signer: verified.signer,
-            format_version: verified.format_version,
-        })
-    }
-
-    /// The chat API over the backup (reads only).
-    ///
-    /// # Errors
-    /// The view was closed.
-    pub fn chat(&self) -> Result<Chat<'_>, BackupError> {
-        Ok(Chat::new(self.connection()?, getrandom_02::getrandom))
-    }
-
-    /// The backup's database, for queries of your own (read-only).
-    ///
-    /// # Errors
-    /// The view was closed.
-    pub fn connection(&self) -> Result<&Connection, BackupError> {
-        self.scratch
-            .as_ref()
-            .ok_or(BackupError::Unreadable(SqlError::InvalidArgument(
-                "the backup view is closed",
-            )))?
-            .conn()
-    }
-
-    /// Frees the backup's database.
-    pub async fn close(&mut self) {
-        if let Some(scratch) = self.scratch.take() {
-            scratch.discard().await;
-        }
-    }
 }

@@ -113,7 +113,36 @@ pub(super) fn insert_members(
     Ok(changed)
 }
 
-fn member_row(row: &Row<'_>) -> SqlResult<Member> {
+/// Adds a member row from another store's history, re-keyed under this store's secret, inside the
+/// caller's transaction; a member the channel has already stays as it is. Returns whether it was added.
+pub(super) fn merge_member(
+    conn: &Connection,
+    fill_random: FillRandom,
+    channel_id: &str,
+    identity: &[u8],
+    role: &str,
+    joined_at_ms: i64,
+    left_at_ms: Option<i64>,
+) -> Result<bool, ChatError> {
+    check_identity(identity)?;
+    let role = MemberRole::parse(role)?;
+    let key = hash_key(conn, fill_random)?;
+    let added = conn.execute(
+        "INSERT INTO chat_members (channel_id, member, identity, role, joined_at_ms, left_at_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (channel_id, member) DO NOTHING",
+        &[
+            &channel_id,
+            &member_hash(&key, identity)?,
+            &identity,
+            &role.as_str(),
+            &joined_at_ms,
+            &left_at_ms,
+        ],
+    )?;
+    Ok(added > 0)
+}
+
+pub(super) fn member_row(row: &Row<'_>) -> SqlResult<Member> {
     Ok(Member {
         identity: row.get::<Option<Vec<u8>>>(0)?.unwrap_or_default(),
         role: row.get(1)?,

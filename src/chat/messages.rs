@@ -58,10 +58,10 @@ pub struct MessagePage {
     pub has_more: bool,
 }
 
-const COLUMNS: &str =
+pub(super) const COLUMNS: &str =
     "channel_id, seq, message_id, sender, body, sent_at_ms, stored_at_ms, processed";
 
-fn message_row(row: &Row<'_>) -> SqlResult<Message> {
+pub(super) fn message_row(row: &Row<'_>) -> SqlResult<Message> {
     Ok(Message {
         channel_id: row.get(0)?,
         seq: row.get(1)?,

@@ -8,6 +8,7 @@
 mod channel_rows;
 mod channels;
 mod error;
+mod history;
 mod idempotency;
 mod members;
 mod messages;
@@ -15,6 +16,8 @@ mod messages;
 pub use channel_rows::Channel;
 pub use channels::NewChannel;
 pub use error::ChatError;
+pub(crate) use history::{keep_only_history, merge_history};
+pub use history::{HistoryFilter, MergedHistory};
 pub use idempotency::Idempotency;
 pub use members::{Member, MemberRole};
 pub use messages::{Appended, Message, MessagePage, NewMessage, PageCursor};

@@ -1,187 +1,33 @@
 //! Backups for JavaScript: `store.exportBackup()` resolves to a `Blob` to download, `store.importBackup()`
-//! verifies a backup before replacing the store, `openBackup()` browses one without importing.
-
-use std::ops::Range;
+//! verifies a backup before replacing the store (or merging a history backup into it), `openBackup()`
+//! browses one without importing.
 
 use js_sys::{Function, Object, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::future_to_promise;
 
-use super::chat::{channel_object, list, message_object, page_cursor};
-use super::convert::{
-    bytes, field, integer, optional_bool, optional_bytes, optional_integer_arg, optional_string,
-    set,
+use super::backup_values::{
+    abort_check, archive_key, import_options, input_source, manifest_object, merged_object,
+    progress_reporter, scope_and_filter,
 };
+use super::chat::{channel_object, list, message_object, page_cursor};
+use super::convert::{field, optional_bool, optional_bytes, optional_integer_arg, set};
 use super::error::js_error;
 use super::JsStore;
-use crate::archive::ArchiveKey;
-use crate::backup::{
-    ArchiveSource, BackupError, BackupView, CancelCheck, ExportOptions, ImportOptions, Manifest,
-    Progress, ReadFuture,
-};
+use crate::backup::{BackupError, BackupView, ExportOptions};
 use crate::store::StoreError;
-
 impl From<BackupError> for JsValue {
     fn from(error: BackupError) -> JsValue {
         js_error(error.code(), &error.to_string())
     }
 }
 
-/// `{ passphrase }` or `{ key }` (32 bytes) from options. A passphrase is taken in Unicode NFC, so that
-/// the same characters typed on any system derive the same key.
-fn archive_key(options: &JsValue) -> Result<Option<ArchiveKey>, StoreError> {
-    let passphrase = field(options, "passphrase")?;
-    if let Some(text) = passphrase.dyn_ref::<js_sys::JsString>() {
-        let normalized = text
-            .normalize("NFC")
-            .as_string()
-            .ok_or(StoreError::InvalidArgument("passphrase must be a string"))?;
-        if normalized.is_empty() {
-            return Err(StoreError::InvalidArgument("a passphrase is not empty"));
-        }
-        return Ok(Some(ArchiveKey::passphrase(&normalized)));
-    }
-    optional_string(&passphrase, "passphrase must be a string")?;
-    match optional_bytes(&field(options, "key")?, "key must be a Uint8Array")? {
-        Some(mut raw) => {
-            let array: Result<[u8; 32], _> = raw.as_slice().try_into();
-            zeroize::Zeroize::zeroize(&mut raw);
-            let array =
-                array.map_err(|_| StoreError::InvalidArgument("a backup key is 32 bytes"))?;
-            Ok(Some(ArchiveKey::raw(array)))
-        }
-        None => Ok(None),
-    }
-}
-
-/// `{ passphrase?, key?, signer? }`: `signer` is the 32-byte Ed25519 public key the backup must be signed by.
-fn import_options(options: &JsValue) -> Result<ImportOptions, StoreError> {
-    let signer = optional_bytes(&field(options, "signer")?, "signer must be a Uint8Array")?
-        .map(|bytes| {
-            <[u8; 32]>::try_from(bytes.as_slice())
-                .map_err(|_| StoreError::InvalidArgument("signer is a 32-byte Ed25519 public key"))
-        })
-        .transpose()?;
-    Ok(ImportOptions {
-        key: archive_key(options)?,
-        signer,
-        cancelled: abort_check(options)?,
-    })
-}
-
-/// `options.signal`, an `AbortSignal`, as a check of whether it was aborted.
-fn abort_check(options: &JsValue) -> Result<Option<CancelCheck>, StoreError> {
-    let signal = field(options, "signal")?;
-    if signal.is_undefined() || signal.is_null() {
-        return Ok(None);
-    }
-    if !js_sys::Reflect::has(&signal, &"aborted".into()).unwrap_or(false) {
-        return Err(StoreError::InvalidArgument("signal must be an AbortSignal"));
-    }
-    Ok(Some(Box::new(move || {
-        js_sys::Reflect::get(&signal, &"aborted".into())
-            .ok()
-            .and_then(|aborted| aborted.as_bool())
-            .unwrap_or(false)
-    })))
-}
-
-/// Calls the app's `onProgress(done, total, phase)`, if it gave one.
-fn progress_reporter(callback: Option<Function>) -> impl FnMut(Progress) {
-    move |progress: Progress| {
-        if let Some(callback) = &callback {
-            // A throwing progress callback must not stop the work it reports on.
-            let _ = callback.call3(
-                &JsValue::NULL,
-                &(progress.done as f64).into(),
-                &(progress.total as f64).into(),
-                &progress.phase.as_str().into(),
-            );
-        }
-    }
-}
-
-/// A `Blob` archive, read in slices as the import goes.
-struct BlobSource {
-    blob: web_sys::Blob,
-}
-
-impl ArchiveSource for BlobSource {
-    fn byte_len(&self) -> u64 {
-        self.blob.size() as u64
-    }
-
-    fn read(&self, range: Range<u64>) -> ReadFuture<'_> {
-        let slice = self
-            .blob
-            .slice_with_f64_and_f64(range.start as f64, range.end as f64);
-        Box::pin(async move {
-            let unreadable = |error: JsValue| {
-                BackupError::Read(error.dyn_ref::<js_sys::Error>().map_or_else(
-                    || "the browser could not read the Blob".into(),
-                    |e| e.message().into(),
-                ))
-            };
-            let buffer = JsFuture::from(slice.map_err(unreadable)?.array_buffer())
-                .await
-                .map_err(unreadable)?;
-            let bytes = Uint8Array::new(&buffer).to_vec();
-            if bytes.len() as u64 != range.end - range.start {
-                return Err(BackupError::Read(
-                    "the Blob changed while it was read".into(),
-                ));
-            }
-            Ok(bytes)
-        })
-    }
-}
-
-/// The archive as a `Blob`: a `Blob` or `File` as given, bytes wrapped (in JS memory, not wasm's).
-fn input_source(data: &JsValue) -> Result<BlobSource, JsValue> {
-    if let Some(blob) = data.dyn_ref::<web_sys::Blob>() {
-        return Ok(BlobSource { blob: blob.clone() });
-    }
-    if data.is_instance_of::<js_sys::ArrayBuffer>() || data.is_instance_of::<Uint8Array>() {
-        let parts = js_sys::Array::of1(data);
-        let blob = web_sys::Blob::new_with_buffer_source_sequence(&parts)?;
-        return Ok(BlobSource { blob });
-    }
-    Err(StoreError::InvalidArgument("a backup is a Blob, ArrayBuffer or Uint8Array").into())
-}
-
-fn manifest_object(
-    manifest: &Manifest,
-    from_schema: u32,
-    signer: Option<[u8; 32]>,
-    format_version: u16,
-) -> Object {
-    let object = Object::new();
-    set(&object, "formatVersion", &format_version.into());
-    set(&object, "schemaVersion", &manifest.schema_version.into());
-    set(&object, "fromSchemaVersion", &from_schema.into());
-    set(&object, "createdAtMs", &integer(manifest.created_at_ms));
-    set(&object, "storeName", &manifest.store_name.as_str().into());
-    set(
-        &object,
-        "databaseBytes",
-        &integer(manifest.database_bytes as i64),
-    );
-    set(&object, "channels", &integer(manifest.channels));
-    set(&object, "messages", &integer(manifest.messages));
-    set(&object, "mlsGroups", &integer(manifest.mls_groups));
-    set(
-        &object,
-        "signer",
-        &signer.map_or(JsValue::NULL, |key| bytes(&key)),
-    );
-    object
-}
-
 #[wasm_bindgen(js_class = Store)]
 impl JsStore {
-    /// Exports the store as a backup `Blob`. Options: `{ passphrase?, key?, signingKey?, onProgress?(done,
-    /// total, phase), splitThreshold? }`. With a passphrase (Argon2id) or 32-byte key the archive is
+    /// Exports the store as a backup `Blob`. Options: `{ scope?, channels?, sinceMs?, untilMs?, passphrase?,
+    /// key?, signingKey?, signal?, onProgress?(done, total, phase), splitThreshold? }`. `scope: 'history'`
+    /// leaves out the MLS state and the store's secrets. With a passphrase (Argon2id) or 32-byte key the archive is
     /// encrypted; with a 32-byte Ed25519 `signingKey` seed it is signed. The pieces leave wasm memory as they
     /// are made; the `Blob` holds them.
     #[wasm_bindgen(js_name = exportBackup, unchecked_return_type = "Promise<Blob>")]
@@ -207,8 +53,11 @@ impl JsStore {
         let cancelled = abort_check(&options);
         let parsed =
             (|| -> Result<(ExportOptions, Option<Function>, Option<Function>), StoreError> {
+                let (scope, filter) = scope_and_filter(&options)?;
                 let mut export = ExportOptions {
                     key: archive_key(&options)?,
+                    scope,
+                    filter,
                     ..ExportOptions::default()
                 };
                 if let Some(mut seed) = optional_bytes(
@@ -293,12 +142,13 @@ impl JsStore {
     }
 
     /// Verifies a backup (`Blob`, `ArrayBuffer` or `Uint8Array`) completely, then replaces this store's data
-    /// with it in one step. Options: `{ passphrase?, key?, signer?, onProgress?(step, steps) }` (steps:
-    /// verified, migrated, replaced); with `signer` (a 32-byte Ed25519 public key) only a backup signed by
-    /// it is accepted. Resolves to the backup's manifest; on any failure (`WRONG_PASSPHRASE`,
+    /// with a full backup's in one step, or merges a history backup's into it in one transaction. Options:
+    /// `{ passphrase?, key?, signer?, signal?, onProgress?(done, total, phase) }`; with `signer` (a 32-byte
+    /// Ed25519 public key) only a backup signed by it is accepted. Resolves to the backup's manifest and
+    /// what a merge added; on any failure (`WRONG_PASSPHRASE`,
     /// `ARCHIVE_CORRUPT`, `ARCHIVE_SIGNATURE_INVALID`, `SIGNATURE_REQUIRED`, `SIGNER_MISMATCH`, ...) the
     /// store is unchanged.
-    #[wasm_bindgen(js_name = importBackup, unchecked_return_type = "Promise<BackupManifest>")]
+    #[wasm_bindgen(js_name = importBackup, unchecked_return_type = "Promise<ImportedBackup>")]
     pub fn import_backup(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Blob | ArrayBuffer | Uint8Array")] data: JsValue,
@@ -315,13 +165,18 @@ impl JsStore {
             let report = store
                 .import_backup_with_progress(&source, &import, &mut progress_reporter(progress))
                 .await?;
-            Ok(manifest_object(
+            let result = manifest_object(
                 &report.manifest,
                 report.from_schema_version,
                 report.signer,
                 report.format_version,
-            )
-            .into())
+            );
+            set(
+                &result,
+                "merged",
+                &report.merged.as_ref().map_or(JsValue::NULL, merged_object),
+            );
+            Ok(result.into())
         })
     }
 }

@@ -5,6 +5,7 @@
 //! complete asynchronously (IndexedDB) keep the same API.
 
 mod backup;
+mod backup_values;
 mod chat;
 mod convert;
 mod error;

@@ -33,6 +33,26 @@ export interface BackupManifest {
   channels: number; messages: number; mlsGroups: number; signer: Uint8Array | null;
   /** 1: the signature covers only the directory; 2: every byte (see docs/archive-format.md). */
   formatVersion: 1 | 2;
+  /** 'full': everything, MLS state included (importing replaces the store); 'history': chat and key-value
+   * only (importing merges). Backups from before scopes existed are 'full'. */
+  scope: BackupScope;
+  /** The filter a history backup was made with; null for a full backup. */
+  filter: HistoryFilter | null;
+}
+export type BackupScope = 'full' | 'history';
+export interface HistoryFilter { channels: string[] | null; sinceMs: number | null; untilMs: number | null; }
+/** What importing a history backup added; the store's own rows are never changed. */
+export interface MergedHistory {
+  channelsAdded: number; messagesAdded: number;
+  /** Messages whose id the store had already: left as they were. */
+  messagesPresent: number;
+  /** Added messages appended after their channel's newest because the store's channel had reached their seq. */
+  messagesRenumbered: number;
+  membersAdded: number; membersSkipped: number; kvEntriesAdded: number;
+}
+export interface ImportedBackup extends BackupManifest {
+  /** What a history backup's merge added; null for a full backup (which replaced the store). */
+  merged: MergedHistory | null;
 }
 export interface OpenStoreOptions { key?: Uint8Array; }
 export interface WriteOptions { idempotencyKey?: string; idempotencyTtlMs?: number; }
@@ -50,10 +70,17 @@ export interface OpenBackupOptions extends BackupKeyOptions {
   signal?: AbortSignal;
 }
 /** What a backup operation's progress is about: database bytes exported, archive bytes verified, the schema
- * migrated (0 then 1 of 1), the store replaced (0 then 1 of 1, once durable). */
-export type BackupPhase = 'export' | 'verify' | 'migrate' | 'replace';
+ * migrated (0 then 1 of 1), the store replaced (0 then 1 of 1, once durable), a history backup's messages
+ * merged. */
+export type BackupPhase = 'export' | 'verify' | 'migrate' | 'replace' | 'merge';
 export interface ExportBackupOptions extends BackupKeyOptions {
   signingKey?: Uint8Array; splitThreshold?: number;
+  /** 'full' (the default) or 'history'; the filters below apply to history backups only. */
+  scope?: BackupScope;
+  /** Only these channels (each must exist: CHANNEL_NOT_FOUND otherwise). */
+  channels?: string[];
+  /** Only messages sent at or after sinceMs and before untilMs. */
+  sinceMs?: number; untilMs?: number;
   /** Cancels between pieces (rejects with ABORTED; the snapshot is deleted). */
   signal?: AbortSignal;
   onProgress?: (done: number, total: number, phase: BackupPhase) => void;

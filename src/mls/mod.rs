@@ -5,6 +5,7 @@
 mod cache;
 mod client;
 pub mod codec;
+mod erase;
 mod error;
 mod groups;
 mod provider;
@@ -16,6 +17,7 @@ pub use client::{
     AddMembersOutput, GeneratedKeyPackage, IdentityInfo, Incoming, KeyPackageState, MlsClient,
     CIPHERSUITE,
 };
+pub(crate) use erase::erase_all;
 pub use error::MlsError;
 pub use provider::MlsProvider;
 pub use storage::{MlsStorageError, SqlStorage};

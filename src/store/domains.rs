@@ -100,8 +100,9 @@ impl Store {
         result
     }
 
-    /// Verifies the archive at `source` completely, then replaces this store's database with the backup's in
-    /// one step.
+    /// Verifies the archive at `source` completely, then replaces this store's database with a full
+    /// backup's in one step, or merges a history backup's history into it in one transaction (leaving its
+    /// MLS state alone; [`ImportReport::merged`] says what was added).
     ///
     /// # Errors
     /// Wrong key, forged or missing signature, corrupt or truncated archive, a database that fails its
@@ -141,11 +142,13 @@ impl Store {
         self.mls_groups.clear();
         let report = imported?;
         self.flush().await?;
-        progress(Progress {
-            phase: Phase::Replace,
-            done: 1,
-            total: 1,
-        });
+        if report.merged.is_none() {
+            progress(Progress {
+                phase: Phase::Replace,
+                done: 1,
+                total: 1,
+            });
+        }
         Ok(report)
     }
 }

@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 mod backup;
+mod backup_scope;
 mod chat;
 mod chat_js;
 mod chat_stress;
@@ -23,6 +24,7 @@ mod sql_core;
 mod tee;
 
 pub use backup::*;
+pub use backup_scope::*;
 pub use chat::*;
 pub use chat_js::*;
 pub use chat_stress::*;
@@ -256,6 +258,8 @@ macro_rules! store_conformance_suite {
             encrypted_backup_imports_into_an_encrypted_store,
             backup_from_an_older_schema_is_migrated_forward,
             a_signed_backup_imports_only_with_its_signer,
+            history_backup_is_filtered_and_merges_without_touching_mls,
+            a_backup_from_before_scopes_imports_as_full,
             internal_state_moves_out_of_key_value_and_back,
             kv_get_cannot_read_the_stores_own_state,
             kv_put_cannot_overwrite_the_stores_own_state,

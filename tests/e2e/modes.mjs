@@ -71,7 +71,10 @@ async function backups(engine, browser) {
   check(engine, 'backup: the export stream arrives whole (format 2)', result.bytes > 1000 && result.formatVersion === 2, JSON.stringify(result));
   check(engine, 'backup: an aborted import fails with ABORTED and changes nothing', result.importAborted === 'ABORTED' && result.markKept === 'after the backup', JSON.stringify(result));
   check(engine, 'backup: the import then replaces the store', result.markAfterImport, JSON.stringify(result));
-  check(engine, 'backup: progress by phase', ['export', 'verify', 'migrate', 'replace'].every((phase) => result.phases.includes(phase)), JSON.stringify(result.phases));
+  check(engine, 'backup: progress by phase', ['export', 'verify', 'migrate', 'replace', 'merge'].every((phase) => result.phases.includes(phase)), JSON.stringify(result.phases));
+  check(engine, 'backup: a history backup merges, adding nothing present and keeping the store\'s own',
+    result.historyScope === 'history' && result.merged?.messagesPresent >= 1 && result.merged?.messagesAdded === 0 &&
+      result.markAfterMerge === 'after the history', JSON.stringify(result));
   summary[engine].backup = { bytes: result.bytes, phases: result.phases };
   await page.call('close', name);
   await page.call('remove', name, 'auto');

@@ -8,6 +8,7 @@ import init, {
   type MessagePage,
   type MlsIncoming,
   type BackupManifest,
+  type ImportedBackup,
   type MlsWebStoreError,
 } from "../../www/pkg/mls_web_store.js";
 
@@ -39,6 +40,12 @@ export async function typedUse(): Promise<void> {
   // @ts-expect-error: a message needs a body.
   await store.chatAppendMessage("c", { sender: new Uint8Array([1]) });
   const manifest: BackupManifest = await store.importBackup(blob, { passphrase: "pw" });
+  const history = await store.exportBackup({ scope: "history", channels: ["c"], sinceMs: 0, untilMs: Date.now() });
+  const imported: ImportedBackup = await store.importBackup(history);
+  const added: number | undefined = imported.merged?.messagesAdded;
+  const scope: "full" | "history" = imported.scope;
+  // @ts-expect-error: the scope is 'full' or 'history'.
+  await store.exportBackup({ scope: "everything" });
   const browsed = await openBackup(blob, { passphrase: "pw" });
   const channels: Channel[] = browsed.listChannels();
   const messages: number = browsed.manifest.messages;

@@ -273,7 +273,15 @@ window.h = {
     const markKept = decoder.decode((await store.kvGet('harness', 'mark')) ?? new Uint8Array());
     const manifest = await store.importBackup(blob, { onProgress: (done, total, phase) => phases.add(phase) });
     const markAfterImport = (await store.kvGet('harness', 'mark')) === undefined;
-    return { exportAborted, bytes: blob.size, importAborted, markKept, formatVersion: manifest.formatVersion, markAfterImport, phases: [...phases] };
+    // A history backup merges: what the store has stays, nothing is added twice.
+    const history = await collect(store.exportBackupStream({ scope: 'history' }));
+    await store.kvPut('harness', 'mark', encoder.encode('after the history'));
+    const imported = await store.importBackup(history, { onProgress: (done, total, phase) => phases.add(phase) });
+    const markAfterMerge = decoder.decode((await store.kvGet('harness', 'mark')) ?? new Uint8Array());
+    return {
+      exportAborted, bytes: blob.size, importAborted, markKept, formatVersion: manifest.formatVersion, markAfterImport,
+      phases: [...phases], historyScope: imported.scope, merged: imported.merged, markAfterMerge,
+    };
   },
 
   simulateStorageFull: (name, on) => stores[name].debugSimulateStorageFull(on),
