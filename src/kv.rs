@@ -81,8 +81,8 @@ impl<'c> KeyValue<'c> {
     }
 }
 
-/// Entries copied per query when merging.
-const MERGE_BATCH: i64 = 256;
+/// Entries copied per query when merging (values up to 1 MiB each: at most 32 MiB per batch).
+const MERGE_BATCH: i64 = 32;
 
 /// Adds the entries of `source` that `target` lacks (by namespace and key), inside the caller's
 /// transaction on `target`; entries `target` has stay as they are. Returns how many were added.

@@ -115,8 +115,9 @@ pub struct MergedHistory {
     pub members_skipped: u64,
 }
 
-/// Messages copied per query.
-const BATCH: i64 = 500;
+/// Messages copied per query: bodies can be up to 1 MiB each, so this bounds a batch's memory to 64 MiB
+/// at worst (a few hundred KiB for ordinary chat).
+const BATCH: i64 = 64;
 
 /// Merges the history in `source` into `target`, inside the caller's transaction on `target`. A channel the
 /// store lacks is added as the backup has it; a message whose id the store lacks is added with its sequence

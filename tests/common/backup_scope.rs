@@ -75,11 +75,14 @@ pub async fn history_backup_is_filtered_and_merges_without_touching_mls(choice: 
         .map(|(i, id)| (id.as_str(), T0 + i as i64))
         .collect();
     append(&source, "a", &a);
-    append(
-        &source,
-        "b",
-        &[("b0", T0 + 3), ("b1", T0 + 4), ("b2", T0 + 5)],
-    );
+    // More than one merge batch (64 messages) in channel "b".
+    let b_ids: Vec<String> = (0..73).map(|i| format!("b{i}")).collect();
+    let b: Vec<(&str, i64)> = b_ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), T0 + 3 + (i as i64).min(2)))
+        .collect();
+    append(&source, "b", &b);
     append(&source, "c", &[("c0", T0 + 4)]);
     source.kv_put("sync", "token", b"backup").await.unwrap();
     source.kv_put("app", "theme", b"dark").await.unwrap();
@@ -141,7 +144,7 @@ pub async fn history_backup_is_filtered_and_merges_without_touching_mls(choice: 
             view.manifest.messages,
             view.manifest.mls_groups
         ),
-        (2, 9, 0)
+        (2, 79, 0)
     );
     let backup = view.connection().unwrap();
     let mls_rows: i64 = backup
@@ -187,7 +190,7 @@ pub async fn history_backup_is_filtered_and_merges_without_touching_mls(choice: 
         })
         .await
         .unwrap();
-    assert_eq!(phases.last(), Some(&("merge", 9, 9)));
+    assert_eq!(phases.last(), Some(&("merge", 79, 79)));
     let merged = report.merged.expect("a history backup merges");
     assert_eq!(
         (
@@ -198,7 +201,7 @@ pub async fn history_backup_is_filtered_and_merges_without_touching_mls(choice: 
             merged.chat.members_added,
             merged.kv_entries_added,
         ),
-        (1, 9, 0, 6, 3, 1)
+        (1, 79, 0, 6, 3, 1)
     );
     // "a": the store's four, then the backup's six after them, in their order; "b" as the backup had it.
     let expected_a: Vec<(String, i64)> =
@@ -208,10 +211,8 @@ pub async fn history_backup_is_filtered_and_merges_without_touching_mls(choice: 
             .map(|(id, seq)| ((*id).to_owned(), seq))
             .collect();
     assert_eq!(ids_and_seqs(&target, "a"), expected_a);
-    assert_eq!(
-        ids_and_seqs(&target, "b"),
-        vec![("b0".into(), 1), ("b1".into(), 2), ("b2".into(), 3)]
-    );
+    let expected_b: Vec<(String, i64)> = b_ids.iter().cloned().zip(1..).collect();
+    assert_eq!(ids_and_seqs(&target, "b"), expected_b);
     assert!(target.chat().page("c", PageCursor::Newest, 1).is_err());
     let channel_a = target.chat().channel("a").unwrap();
     assert_eq!((channel_a.last_seq, channel_a.unprocessed), (10, 10));
@@ -247,7 +248,7 @@ pub async fn history_backup_is_filtered_and_merges_without_touching_mls(choice: 
             again.chat.members_added,
             again.kv_entries_added
         ),
-        (0, 0, 9, 0, 0)
+        (0, 0, 79, 0, 0)
     );
     assert_eq!(ids_and_seqs(&target, "a").len(), 10);
     close_fully(target).await;
