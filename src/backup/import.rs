@@ -239,6 +239,29 @@ impl PageSink {
 }
 
 impl Verified {
+    /// Brings the backup's schema up to date, reporting [`Phase::Migrate`] 0 then 1 of 1, with a cancel check
+    /// before and after: the step every import takes before it applies anything. Returns the backup's
+    /// database.
+    pub(crate) fn migrate(
+        &self,
+        options: &ImportOptions,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<&crate::sql::Connection, BackupError> {
+        options.check_cancelled()?;
+        let conn = self.scratch.conn()?;
+        let step = |done| Progress {
+            phase: Phase::Migrate,
+            done,
+            total: 1,
+        };
+        progress(step(0));
+        migrate::migrate_to_latest(conn, MIGRATIONS, crate::platform::now_ms())?;
+        progress(step(1));
+        // The last moment to stop: applying the backup is one step, whole or not at all.
+        options.check_cancelled()?;
+        Ok(conn)
+    }
+
     /// Reads and checks the archive at `source` into a new scratch database of store `store`.
     pub(crate) async fn read(
         source: &dyn ArchiveSource,

@@ -3,9 +3,6 @@
 
 use crate::chat::merge_history;
 use crate::kv::merge_missing;
-use crate::platform::now_ms;
-use crate::schema::MIGRATIONS;
-use crate::sql::migrate;
 use crate::sql::Connection;
 
 use super::import::Verified;
@@ -19,17 +16,7 @@ pub(super) fn merge(
     options: &ImportOptions,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<MergeReport, BackupError> {
-    options.check_cancelled()?;
-    let backup = verified.scratch.conn()?;
-    let step = |phase, done| Progress {
-        phase,
-        done,
-        total: 1,
-    };
-    progress(step(Phase::Migrate, 0));
-    migrate::migrate_to_latest(backup, MIGRATIONS, now_ms())?;
-    progress(step(Phase::Migrate, 1));
-    options.check_cancelled()?;
+    let backup = verified.migrate(options, progress)?;
     let tx = live.transaction()?;
     let chat = merge_history(backup, &tx, getrandom_02::getrandom, &mut |done, total| {
         progress(Progress {

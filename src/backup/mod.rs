@@ -24,9 +24,7 @@ use crate::chat::ChatError;
 pub use crate::chat::{HistoryFilter, MergedHistory};
 use crate::error_code::ErrorCode;
 use crate::kv::KvError;
-use crate::platform::now_ms;
-use crate::schema::MIGRATIONS;
-use crate::sql::migrate::{self, MigrationError};
+use crate::sql::migrate::MigrationError;
 use crate::sql::{Connection, SqlError};
 use crate::vfs::VfsError;
 
@@ -311,19 +309,12 @@ async fn replace(
     options: &ImportOptions,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<(), BackupError> {
-    options.check_cancelled()?;
-    let conn = verified.scratch.conn()?;
-    let step = |phase, done| Progress {
-        phase,
-        done,
+    let conn = verified.migrate(options, progress)?;
+    progress(Progress {
+        phase: Phase::Replace,
+        done: 0,
         total: 1,
-    };
-    progress(step(Phase::Migrate, 0));
-    migrate::migrate_to_latest(conn, MIGRATIONS, now_ms())?;
-    progress(step(Phase::Migrate, 1));
-    // The last moment to stop: replacing the store is one step, whole or not at all.
-    options.check_cancelled()?;
-    progress(step(Phase::Replace, 0));
+    });
     match live_key {
         None => live.replace_with(conn)?,
         Some(live_key) => replace_encrypted(live, conn, live_key).await?,

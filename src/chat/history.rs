@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::channel_rows::{channel_row, load, COLUMNS as CHANNEL_COLUMNS};
-use super::members::{member_row, merge_member};
+use super::members::{hash_key, member_row, merge_member};
 use super::messages::{message_row, COLUMNS as MESSAGE_COLUMNS};
 use super::{ChatError, FillRandom};
 use crate::sql::Connection;
@@ -133,6 +133,7 @@ pub(crate) fn merge_history(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<MergedHistory, ChatError> {
     let mut merged = MergedHistory::default();
+    let member_key = hash_key(target, fill_random)?;
     let total: i64 = source.query_value("SELECT count(*) FROM chat_messages", &[])?;
     let total = u64::try_from(total).unwrap_or(0);
     let mut done = 0u64;
@@ -218,7 +219,7 @@ pub(crate) fn merge_history(
             }
             merged.members_added += u64::from(merge_member(
                 target,
-                fill_random,
+                &member_key,
                 channel_id,
                 &member.identity,
                 &member.role,

@@ -55,7 +55,7 @@ pub struct Member {
 }
 
 /// The store's secret for member hashes, created on first use.
-fn hash_key(conn: &Connection, fill_random: FillRandom) -> Result<Vec<u8>, ChatError> {
+pub(super) fn hash_key(conn: &Connection, fill_random: FillRandom) -> Result<Vec<u8>, ChatError> {
     let existing: Option<Vec<u8>> = conn.query_optional(
         "SELECT secret FROM chat_member_hash_secret WHERE slot = 0",
         &[],
@@ -113,11 +113,12 @@ pub(super) fn insert_members(
     Ok(changed)
 }
 
-/// Adds a member row from another store's history, re-keyed under this store's secret, inside the
-/// caller's transaction; a member the channel has already stays as it is. Returns whether it was added.
+/// Adds a member row from another store's history, re-keyed under this store's secret `key` (from
+/// [`hash_key`]), inside the caller's transaction; a member the channel has already stays as it is. Returns
+/// whether it was added.
 pub(super) fn merge_member(
     conn: &Connection,
-    fill_random: FillRandom,
+    key: &[u8],
     channel_id: &str,
     identity: &[u8],
     role: &str,
@@ -126,13 +127,12 @@ pub(super) fn merge_member(
 ) -> Result<bool, ChatError> {
     check_identity(identity)?;
     let role = MemberRole::parse(role)?;
-    let key = hash_key(conn, fill_random)?;
     let added = conn.execute(
         "INSERT INTO chat_members (channel_id, member, identity, role, joined_at_ms, left_at_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (channel_id, member) DO NOTHING",
         &[
             &channel_id,
-            &member_hash(&key, identity)?,
+            &member_hash(key, identity)?,
             &identity,
             &role.as_str(),
             &joined_at_ms,
