@@ -19,6 +19,8 @@ pub mod schema;
 #[cfg(target_family = "wasm")]
 pub mod backup;
 #[cfg(target_family = "wasm")]
+pub mod catch_up;
+#[cfg(target_family = "wasm")]
 pub mod chat;
 #[cfg(target_family = "wasm")]
 mod hex;

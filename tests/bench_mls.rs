@@ -6,6 +6,7 @@
 
 mod bench_support;
 
+use bench_support::mls::{decrypt, memory_identity};
 use bench_support::{median, performance_now, round};
 use mls_web_store::backend::{Backend, BackendChoice};
 use mls_web_store::mls::{Incoming, WelcomeConfig, CIPHERSUITE};
@@ -13,7 +14,6 @@ use mls_web_store::store::{JournalMode, Store, StoreConfig, Synchronous};
 use mls_web_store::vfs;
 use openmls::prelude::tls_codec::{Deserialize as _, Serialize as _};
 use openmls::prelude::*;
-use openmls_basic_credential::SignatureKeyPair;
 use openmls_rust_crypto::OpenMlsRustCrypto;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
@@ -97,34 +97,6 @@ async fn conversation_on_store(run: usize, choice: BackendChoice, config: StoreC
         let _ = vfs::delete_database(backend_of(choice), name).await;
     }
     phases
-}
-
-fn memory_identity(
-    provider: &OpenMlsRustCrypto,
-    name: &[u8],
-) -> (SignatureKeyPair, CredentialWithKey) {
-    let signer = SignatureKeyPair::new(CIPHERSUITE.signature_algorithm()).expect("keys");
-    signer.store(provider.storage()).expect("store keys");
-    let credential = CredentialWithKey {
-        credential: BasicCredential::new(name.to_vec()).into(),
-        signature_key: signer.public().into(),
-    };
-    (signer, credential)
-}
-
-fn decrypt(group: &mut MlsGroup, provider: &OpenMlsRustCrypto, bytes: &[u8]) -> Vec<u8> {
-    let message = MlsMessageIn::tls_deserialize_exact(bytes).expect("message");
-    let protocol = message
-        .try_into_protocol_message()
-        .expect("protocol message");
-    match group
-        .process_message(provider, protocol)
-        .expect("process")
-        .into_content()
-    {
-        ProcessedMessageContent::ApplicationMessage(message) => message.into_bytes(),
-        _ => panic!("expected an application message"),
-    }
 }
 
 /// The same steps on OpenMLS's in-memory provider, with messages serialized as they would be on the wire.

@@ -238,6 +238,7 @@ async fn js_mls_api_runs_a_two_member_conversation_with_typed_errors() {
     .await
     .unwrap();
     assert_eq!(byte_field(&received, "sender"), b"bob");
+    js_catch_up(&alice, &bob, &group).await;
 
     let members = js_sys::Array::from(&resolve(alice.mls_members(group.clone())).await.unwrap());
     assert_eq!(members.length(), 2);
@@ -277,3 +278,79 @@ async fn js_mls_api_runs_a_two_member_conversation_with_typed_errors() {
 
 #[path = "main_thread/backups.rs"]
 mod backups;
+
+/// `mlsProcessMessages` and `mlsProcessInboxes`: bytes or `{ message, messageId, sentAtMs }`, a result object
+/// per message with a string code for a refused one, duplicates recognised, whole-call errors typed.
+async fn js_catch_up(
+    alice: &mls_web_store::js::JsStore,
+    bob: &mls_web_store::js::JsStore,
+    group: &[u8],
+) {
+    use common::{get, js_channel, number, object, one, u8a};
+    js_channel(bob, "inbox").await;
+    let sealed = |text: &'static str| alice.mls_encrypt(group.to_vec(), text.as_bytes().to_vec());
+    let first = one(sealed("first")).await;
+    let second = one(sealed("second")).await;
+    let messages = js_sys::Array::of3(
+        &first,
+        &object(&[
+            ("message", second),
+            ("messageId", "m-2".into()),
+            ("sentAtMs", 5.into()),
+        ]),
+        &u8a(b"garbage"),
+    );
+    let results = js_sys::Array::from(
+        &one(bob.mls_process_messages(group.to_vec(), "inbox".into(), messages.clone().into()))
+            .await,
+    );
+    let kinds: Vec<String> = results
+        .iter()
+        .map(|r| get(&r, "kind").as_string().unwrap())
+        .collect();
+    assert_eq!(kinds, ["application", "application", "rejected"]);
+    assert_eq!(byte_field(&results.get(0), "plaintext"), b"first");
+    assert_eq!(byte_field(&results.get(0), "sender"), b"alice");
+    assert_eq!(number(&results.get(1), "seq"), 2);
+    assert_eq!(
+        get(&results.get(1), "messageId").as_string().unwrap(),
+        "m-2"
+    );
+    assert_eq!(
+        get(&results.get(2), "code").as_string().unwrap(),
+        "MLS_INVALID_MESSAGE"
+    );
+    let page = one(bob.chat_page("inbox".into(), JsValue::UNDEFINED)).await;
+    let stored = js_sys::Array::from(&get(&page, "messages"));
+    assert_eq!(stored.length(), 2);
+    assert_eq!(number(&stored.get(0), "sentAtMs"), 5);
+
+    let inboxes = js_sys::Array::of1(&object(&[
+        ("groupId", u8a(group)),
+        ("channelId", "inbox".into()),
+        ("messages", messages.slice(0, 2).into()),
+    ]));
+    let again = js_sys::Array::from(&one(bob.mls_process_inboxes(inboxes.into())).await);
+    let again = js_sys::Array::from(&again.get(0));
+    assert_eq!(get(&again.get(0), "kind").as_string().unwrap(), "duplicate");
+    assert_eq!(number(&again.get(1), "seq"), 2);
+
+    let not_array = resolve(bob.mls_process_messages(group.to_vec(), "inbox".into(), 3.into()))
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&not_array).1, "INVALID_ARGUMENT");
+    let no_channel = resolve(bob.mls_process_messages(
+        group.to_vec(),
+        "nowhere".into(),
+        js_sys::Array::new().into(),
+    ))
+    .await
+    .unwrap_err();
+    assert_eq!(error_code(&no_channel).1, "CHANNEL_NOT_FOUND");
+    let bad_inbox = resolve(
+        bob.mls_process_inboxes(js_sys::Array::of1(&object(&[("groupId", u8a(group))])).into()),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(error_code(&bad_inbox).1, "INVALID_ARGUMENT");
+}

@@ -62,9 +62,10 @@ async function send(text) {
   const ciphertext = await stores[me].mlsEncrypt(groupId, encoder.encode(text));
   const messageId = crypto.randomUUID();
   await stores[me].chatAppendMessage(channelId, { messageId, sender: encoder.encode(me), body: encoder.encode(text) });
-  const incoming = await stores[other()].mlsProcessMessage(groupId, ciphertext);
+  // The receiver decrypts and stores in one durable transaction (a batch of one here; an app catching up
+  // after a day offline passes everything queued at once).
+  const [incoming] = await stores[other()].mlsProcessMessages(groupId, channelId, [{ message: ciphertext, messageId }]);
   if (incoming.kind !== 'application') throw new Error(`expected an application message, got ${incoming.kind}`);
-  await stores[other()].chatAppendMessage(channelId, { messageId, sender: incoming.sender, body: incoming.plaintext });
 }
 
 async function render() {

@@ -44,3 +44,18 @@ pub(super) fn load(conn: &Connection, channel_id: &str) -> Result<Channel, ChatE
     )?
     .ok_or_else(|| ChatError::ChannelNotFound(channel_id.to_owned()))
 }
+
+/// Checks that the channel exists and, when it names an MLS group, that it is `group_id`.
+pub(crate) fn check_channel_of_group(
+    conn: &Connection,
+    channel_id: &str,
+    group_id: &[u8],
+) -> Result<(), ChatError> {
+    let channel = load(conn, channel_id)?;
+    match channel.group_id {
+        Some(own) if own != group_id => Err(ChatError::InvalidArgument(
+            "the channel belongs to another MLS group",
+        )),
+        _ => Ok(()),
+    }
+}

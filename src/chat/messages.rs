@@ -392,3 +392,39 @@ impl Chat<'_> {
         Ok(deleted)
     }
 }
+
+/// Where the message with this id is stored (channel and sequence), if anywhere. For writers that must
+/// know before doing work that cannot be repeated (decrypting an MLS message consumes its key).
+pub(crate) fn stored_location(
+    conn: &Connection,
+    message_id: &str,
+) -> SqlResult<Option<(String, i64)>> {
+    conn.query_optional(
+        "SELECT channel_id, seq FROM chat_messages WHERE message_id = ?1",
+        &[&message_id],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )
+}
+
+/// Appends one message with an id inside the caller's transaction (no idempotency record: the id is the
+/// deduplication).
+pub(crate) fn append_with_id_in(
+    conn: &Connection,
+    channel_id: &str,
+    message: &NewMessage,
+    now_ms: i64,
+) -> Result<Appended, ChatError> {
+    if message.message_id.is_none() {
+        return Err(ChatError::InvalidArgument("the message needs an id"));
+    }
+    // The id is given, so no random bytes are asked for.
+    append_in(
+        conn,
+        getrandom_02::getrandom,
+        channel_id,
+        std::slice::from_ref(message),
+        now_ms,
+    )?
+    .pop()
+    .ok_or(ChatError::InvalidArgument("no message appended"))
+}

@@ -13,6 +13,7 @@ mod idempotency;
 mod members;
 mod messages;
 
+pub(crate) use channel_rows::check_channel_of_group;
 pub use channel_rows::Channel;
 pub use channels::NewChannel;
 pub use error::ChatError;
@@ -20,6 +21,7 @@ pub(crate) use history::{keep_only_history, merge_history};
 pub use history::{HistoryFilter, MergedHistory};
 pub use idempotency::Idempotency;
 pub use members::{Member, MemberRole};
+pub(crate) use messages::{append_with_id_in, stored_location};
 pub use messages::{Appended, Message, MessagePage, NewMessage, PageCursor};
 
 use crate::sql::Connection;

@@ -6,6 +6,7 @@
 
 mod backup;
 mod backup_values;
+mod catch_up;
 mod chat;
 mod convert;
 mod error;

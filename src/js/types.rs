@@ -15,6 +15,20 @@ export type MlsIncoming =
   | { kind: "commit"; epoch: number; stillMember: boolean }
   | { kind: "proposal" }
   | { kind: "own" };
+/** An incoming MLS message: its bytes, or with the delivery service's id (else one is derived from the bytes,
+ * so a redelivered message is recognised) and its send time (else the time of processing). */
+export type IncomingMessage = Uint8Array | { message: Uint8Array; messageId?: string; sentAtMs?: number };
+export interface MlsInbox { groupId: Uint8Array; channelId: string; messages: IncomingMessage[]; }
+/** What became of one message of a catch-up call. "application": decrypted and stored in the channel at seq;
+ * "duplicate": a message with this id is stored there already, so it was not processed again; "rejected": the
+ * protocol (or a chat limit) refused it, nothing of it was stored, and the other messages still applied. */
+export type ProcessedMessage =
+  | { kind: "application"; seq: number; messageId: string; sender: Uint8Array; plaintext: Uint8Array }
+  | { kind: "duplicate"; seq: number; messageId: string }
+  | { kind: "commit"; epoch: number; stillMember: boolean }
+  | { kind: "proposal" }
+  | { kind: "own" }
+  | { kind: "rejected"; code: ErrorCode; reason: string };
 export type WelcomeState = "received" | "in_flight" | "confirmed" | "expired";
 export interface Channel {
   channelId: string; name: Uint8Array; groupId: Uint8Array | null; createdAtMs: number;

@@ -104,6 +104,11 @@ impl<'s> MlsClient<'s> {
         self.conn
     }
 
+    /// A provider for an operation on `conn` (the caller's open transaction).
+    pub(crate) fn provider_on<'c>(&'c self, conn: &'c Connection) -> MlsProvider<'c> {
+        MlsProvider::new(&self.crypto, conn, self.clock)
+    }
+
     /// Runs `f` in one transaction with a provider on it; commits only when `f` succeeds.
     pub(crate) fn in_transaction<T>(
         &self,

@@ -154,42 +154,9 @@ impl MlsClient<'_> {
     /// # Errors
     /// The bytes are not an MLS message for this group, or OpenMLS rejects it (nothing is stored then).
     pub fn process_message(&self, group_id: &[u8], message: &[u8]) -> Result<Incoming, MlsError> {
-        let message = MlsMessageIn::tls_deserialize_exact(message)
-            .map_err(|e| MlsError::invalid("MLS message", e))?
-            .try_into_protocol_message()
-            .map_err(|e| MlsError::invalid("protocol message", e))?;
+        let message = parse_protocol_message(message)?;
         self.in_group_transaction(group_id, |provider, group| {
-            let processed = group
-                .process_message(provider, message)
-                .map_err(|e| MlsError::protocol("process message", e))?;
-            let sender = BasicCredential::try_from(processed.credential().clone())
-                .map(|c| c.identity().to_vec())
-                .unwrap_or_default();
-            match processed.into_content() {
-                ProcessedMessageContent::ApplicationMessage(message) => Ok(Incoming::Application {
-                    plaintext: message.into_bytes(),
-                    sender,
-                }),
-                ProcessedMessageContent::StagedCommitMessage(staged) => {
-                    group
-                        .merge_staged_commit(provider, *staged)
-                        .map_err(|e| MlsError::protocol("merge commit", e))?;
-                    Ok(Incoming::Commit {
-                        epoch: group.epoch().as_u64(),
-                        still_member: group.is_active(),
-                    })
-                }
-                ProcessedMessageContent::ProposalMessage(proposal) => {
-                    group.store_pending_proposal(provider.storage(), *proposal)?;
-                    Ok(Incoming::Proposal)
-                }
-                ProcessedMessageContent::ExternalJoinProposalMessage(proposal) => {
-                    group.store_pending_proposal(provider.storage(), *proposal)?;
-                    Ok(Incoming::Proposal)
-                }
-                ProcessedMessageContent::OwnPendingCommit
-                | ProcessedMessageContent::OwnPrivateMessage => Ok(Incoming::Own),
-            }
+            process_in(provider, group, message)
         })
     }
 
@@ -246,5 +213,61 @@ impl MlsClient<'_> {
             )?;
             Ok(())
         })
+    }
+}
+
+/// Decodes the bytes of an incoming MLS message.
+pub(crate) fn parse_protocol_message(bytes: &[u8]) -> Result<ProtocolMessage, MlsError> {
+    MlsMessageIn::tls_deserialize_exact(bytes)
+        .map_err(|e| MlsError::invalid("MLS message", e))?
+        .try_into_protocol_message()
+        .map_err(|e| MlsError::invalid("protocol message", e))
+}
+
+/// Processes one incoming message on a loaded group, inside the caller's transaction. A storage failure
+/// inside OpenMLS comes back as [`MlsError::Storage`], every other refusal as a protocol error: callers that
+/// go on after a refused message tell the two apart.
+pub(crate) fn process_in(
+    provider: &MlsProvider<'_>,
+    group: &mut MlsGroup,
+    message: ProtocolMessage,
+) -> Result<Incoming, MlsError> {
+    let processed = group
+        .process_message(provider, message)
+        .map_err(|e| match e {
+            ProcessMessageError::StorageError(source) => MlsError::Storage(source),
+            other => MlsError::protocol("process message", other),
+        })?;
+    let sender = BasicCredential::try_from(processed.credential().clone())
+        .map(|c| c.identity().to_vec())
+        .unwrap_or_default();
+    match processed.into_content() {
+        ProcessedMessageContent::ApplicationMessage(message) => Ok(Incoming::Application {
+            plaintext: message.into_bytes(),
+            sender,
+        }),
+        ProcessedMessageContent::StagedCommitMessage(staged) => {
+            group
+                .merge_staged_commit(provider, *staged)
+                .map_err(|e| match e {
+                    MergeCommitError::StorageError(source) => MlsError::Storage(source),
+                    other => MlsError::protocol("merge commit", other),
+                })?;
+            Ok(Incoming::Commit {
+                epoch: group.epoch().as_u64(),
+                still_member: group.is_active(),
+            })
+        }
+        ProcessedMessageContent::ProposalMessage(proposal) => {
+            group.store_pending_proposal(provider.storage(), *proposal)?;
+            Ok(Incoming::Proposal)
+        }
+        ProcessedMessageContent::ExternalJoinProposalMessage(proposal) => {
+            group.store_pending_proposal(provider.storage(), *proposal)?;
+            Ok(Incoming::Proposal)
+        }
+        ProcessedMessageContent::OwnPendingCommit | ProcessedMessageContent::OwnPrivateMessage => {
+            Ok(Incoming::Own)
+        }
     }
 }

@@ -19,6 +19,7 @@ pub use client::{
 };
 pub(crate) use erase::erase_all;
 pub use error::MlsError;
+pub(crate) use groups::{parse_protocol_message, process_in};
 pub use provider::MlsProvider;
 pub use storage::{MlsStorageError, SqlStorage};
 pub use welcome::{WelcomeConfig, WelcomeState};

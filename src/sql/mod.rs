@@ -36,5 +36,5 @@ mod value;
 pub use connection::Connection;
 pub use error::{codes, ColumnError, SqlError, SqlResult};
 pub use statement::{Row, Statement};
-pub use transaction::Transaction;
+pub use transaction::{Savepoint, Transaction};
 pub use value::{FromSql, ToSql, ValueRef};

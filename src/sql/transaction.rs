@@ -70,3 +70,59 @@ impl Drop for Transaction<'_> {
         }
     }
 }
+
+impl Transaction<'_> {
+    /// Opens a savepoint inside the transaction: a part of it that can be undone on its own.
+    ///
+    /// # Errors
+    /// SQLite refuses the savepoint.
+    pub fn savepoint(&self) -> SqlResult<Savepoint<'_>> {
+        self.conn.execute_batch("SAVEPOINT part")?;
+        Ok(Savepoint {
+            conn: self.conn,
+            finished: false,
+        })
+    }
+}
+
+/// A savepoint in an open transaction: [`Savepoint::release`] keeps its writes in the transaction; dropping
+/// it (or [`Savepoint::rollback`]) undoes them and leaves the transaction open.
+pub struct Savepoint<'t> {
+    conn: &'t Connection,
+    finished: bool,
+}
+
+impl Savepoint<'_> {
+    /// Keeps the savepoint's writes as part of the transaction.
+    ///
+    /// # Errors
+    /// SQLite refuses the release.
+    pub fn release(mut self) -> SqlResult<()> {
+        self.finished = true;
+        self.conn.execute_batch("RELEASE part")
+    }
+
+    /// Undoes the savepoint's writes; the transaction stays open.
+    ///
+    /// # Errors
+    /// SQLite refuses the rollback, or the transaction is gone (SQLite rolled it back on its own, as after
+    /// `SQLITE_FULL`): the caller must give up the whole transaction.
+    pub fn rollback(mut self) -> SqlResult<()> {
+        self.finished = true;
+        self.undo()
+    }
+
+    fn undo(&self) -> SqlResult<()> {
+        // With the transaction gone, SQLite refuses this ("no such savepoint").
+        self.conn.execute_batch("ROLLBACK TO part; RELEASE part")
+    }
+}
+
+impl Drop for Savepoint<'_> {
+    fn drop(&mut self) {
+        if !self.finished {
+            // Nothing to report to from Drop; the enclosing transaction rolls back when it fails later.
+            let _ = self.undo();
+        }
+    }
+}

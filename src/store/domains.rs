@@ -7,6 +7,7 @@ use crate::backup::{
     self, ArchiveSource, BackupError, ExportOptions, ExportStream, ImportOptions, ImportReport,
     Phase, Progress,
 };
+use crate::catch_up::CatchUp;
 use crate::chat::Chat;
 use crate::kv::KeyValue;
 use crate::mls::MlsClient;
@@ -21,6 +22,12 @@ impl Store {
     /// The MLS client API on this store.
     pub fn mls(&self) -> MlsClient<'_> {
         MlsClient::new(&self.conn, &self.mls_groups, now_ms)
+    }
+
+    /// The catch-up API on this store: many incoming MLS messages processed and their plaintexts stored in
+    /// one transaction. Like the other domains' writes, durable after [`Store::sync`].
+    pub fn catch_up(&self) -> CatchUp<'_> {
+        CatchUp::new(self.mls(), now_ms())
     }
 
     fn kv(&self) -> KeyValue<'_> {

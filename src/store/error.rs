@@ -81,6 +81,15 @@ impl From<SqlError> for StoreError {
     }
 }
 
+impl From<crate::catch_up::CatchUpError> for StoreError {
+    fn from(error: crate::catch_up::CatchUpError) -> Self {
+        match error {
+            crate::catch_up::CatchUpError::Mls(source) => StoreError::Mls(source),
+            crate::catch_up::CatchUpError::Chat(source) => StoreError::Chat(source),
+        }
+    }
+}
+
 impl From<MigrationError> for StoreError {
     fn from(error: MigrationError) -> Self {
         match error {

@@ -2,6 +2,8 @@
 //! statistics, and the chat data they write.
 #![allow(dead_code)]
 
+pub mod mls;
+
 use mls_web_store::chat::{NewChannel, NewMessage};
 use wasm_bindgen::prelude::*;
 

@@ -6,27 +6,10 @@ use mls_web_store::mls::{Incoming, MlsClient, MlsError, MlsStorageError, Welcome
 use openmls_traits::storage::{traits, Entity, Key, StorageProvider, CURRENT_VERSION};
 use serde::{Deserialize, Serialize};
 
-use super::mls_support::{reopen, store_with_identity};
+use super::mls_support::{pair, reopen, store_with_identity};
 use super::{cleanup, close_fully};
 
 const T0: i64 = 1_800_000_000_000;
-
-/// Alice creates `group`, adds Bob (who joins); returns the group id.
-fn pair(alice: &MlsClient<'_>, bob: &MlsClient<'_>, group: &[u8]) -> Vec<u8> {
-    let key_package = bob
-        .generate_key_packages(1, false)
-        .unwrap()
-        .remove(0)
-        .key_package;
-    let group_id = alice.create_group(Some(group)).unwrap();
-    let added = alice.add_members(&group_id, &[key_package]).unwrap();
-    alice.merge_pending_commit(&group_id).unwrap();
-    let welcome_id = bob.receive_welcome(&added.welcome, T0).unwrap();
-    bob.process_welcome(&welcome_id, T0, WelcomeConfig::default())
-        .unwrap();
-    bob.confirm_welcome(&welcome_id, T0).unwrap();
-    group_id
-}
 
 fn exchange(from: &MlsClient<'_>, to: &MlsClient<'_>, group: &[u8], text: &str, sender: &str) {
     let ciphertext = from.encrypt(group, text.as_bytes()).unwrap();

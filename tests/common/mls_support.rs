@@ -2,13 +2,16 @@
 //! into OpenMLS's `MemoryStorage`.
 
 use mls_web_store::backend::BackendChoice;
-use mls_web_store::mls::{SqlStorage, CIPHERSUITE};
+use mls_web_store::mls::{MlsClient, SqlStorage, WelcomeConfig, CIPHERSUITE};
 use mls_web_store::store::Store;
 use openmls_memory_storage::MemoryStorage;
 use openmls_rust_crypto::RustCrypto;
 use openmls_traits::OpenMlsProvider;
 
 use super::tee::TeeStorage;
+
+/// The time the paired stores' welcomes are stamped with.
+const T0: i64 = 1_800_000_000_000;
 
 /// An OpenMLS provider whose storage is ours, mirrored into a `MemoryStorage`.
 pub struct TeeProvider<'a> {
@@ -82,4 +85,21 @@ pub fn mls_row_counts(store: &Store) -> Vec<(String, i64)> {
         (table.to_string(), count)
     })
     .collect()
+}
+
+/// Alice creates `group`, adds Bob (who joins through the two-phase welcome); returns the group id.
+pub fn pair(alice: &MlsClient<'_>, bob: &MlsClient<'_>, group: &[u8]) -> Vec<u8> {
+    let key_package = bob
+        .generate_key_packages(1, false)
+        .unwrap()
+        .remove(0)
+        .key_package;
+    let group_id = alice.create_group(Some(group)).unwrap();
+    let added = alice.add_members(&group_id, &[key_package]).unwrap();
+    alice.merge_pending_commit(&group_id).unwrap();
+    let welcome_id = bob.receive_welcome(&added.welcome, T0).unwrap();
+    bob.process_welcome(&welcome_id, T0, WelcomeConfig::default())
+        .unwrap();
+    bob.confirm_welcome(&welcome_id, T0).unwrap();
+    group_id
 }

@@ -8,6 +8,7 @@
 
 mod backup;
 mod backup_scope;
+mod catch_up;
 mod chat;
 mod chat_js;
 mod chat_stress;
@@ -25,6 +26,7 @@ mod tee;
 
 pub use backup::*;
 pub use backup_scope::*;
+pub use catch_up::*;
 pub use chat::*;
 pub use chat_js::*;
 pub use chat_stress::*;
@@ -242,6 +244,8 @@ macro_rules! store_conformance_suite {
             mls_recovery_after_a_thousand_messages,
             mls_recovery_psks_survive,
             mls_recovery_corrupted_rows_give_typed_errors,
+            catch_up_processes_many_groups_in_one_call,
+            catch_up_failure_mid_batch_leaves_no_trace,
             chat_channels_lifecycle,
             chat_messages_sequences_paging_and_dedupe,
             chat_idempotent_writes_apply_once,

@@ -7,6 +7,7 @@ import init, {
   type Message,
   type MessagePage,
   type MlsIncoming,
+  type ProcessedMessage,
   type BackupManifest,
   type ImportedBackup,
   type MlsWebStoreError,
@@ -35,6 +36,24 @@ export async function typedUse(): Promise<void> {
     const epoch: number = incoming.epoch;
     void epoch;
   }
+
+  const caughtUp: ProcessedMessage[] = await store.mlsProcessMessages(group, "c", [
+    new Uint8Array(),
+    { message: new Uint8Array(), messageId: "ds-1", sentAtMs: 1 },
+  ]);
+  for (const result of caughtUp) {
+    if (result.kind === "application") {
+      const stored: number = result.seq;
+      void stored;
+    } else if (result.kind === "rejected") {
+      const code: "MLS_PROTOCOL_ERROR" | string = result.code;
+      void code;
+    }
+  }
+  const perGroup: ProcessedMessage[][] = await store.mlsProcessInboxes([{ groupId: group, channelId: "c", messages: [] }]);
+  void perGroup;
+  // @ts-expect-error: an inbox names its channel.
+  await store.mlsProcessInboxes([{ groupId: group, messages: [] }]);
 
   const blob: Blob = await store.exportBackup({ passphrase: "pw", onProgress: (done, total) => void (done / total) });
   // @ts-expect-error: a message needs a body.

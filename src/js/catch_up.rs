@@ -1,0 +1,161 @@
+//! The catch-up API for JavaScript: `mlsProcessMessages` (one group) and `mlsProcessInboxes` (several), each
+//! one transaction that resolves once durable, with one result object per message.
+
+use js_sys::{Array, Object, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::convert::{
+    bytes, field, integer, optional_integer_arg, optional_string, required_bytes, set,
+};
+use super::JsStore;
+use crate::catch_up::{Inbox, IncomingMessage, Processed};
+use crate::store::StoreError;
+
+/// A message given as its bytes, or as `{ message, messageId?, sentAtMs? }`.
+fn incoming_message(value: &JsValue) -> Result<IncomingMessage, StoreError> {
+    if value.is_instance_of::<js_sys::Uint8Array>() {
+        return Ok(IncomingMessage {
+            message: required_bytes(value, "a message is a Uint8Array")?,
+            message_id: None,
+            sent_at_ms: None,
+        });
+    }
+    Ok(IncomingMessage {
+        message: required_bytes(
+            &field(value, "message")?,
+            "a message is a Uint8Array or { message: Uint8Array, messageId?, sentAtMs? }",
+        )?,
+        message_id: optional_string(&field(value, "messageId")?, "messageId must be a string")?,
+        sent_at_ms: optional_integer_arg(
+            &field(value, "sentAtMs")?,
+            "sentAtMs must be an integer",
+        )?,
+    })
+}
+
+fn incoming_messages(value: &JsValue) -> Result<Vec<IncomingMessage>, StoreError> {
+    value
+        .dyn_ref::<Array>()
+        .ok_or(StoreError::InvalidArgument("messages must be an array"))?
+        .iter()
+        .map(|item| incoming_message(&item))
+        .collect()
+}
+
+/// `{ groupId, channelId, messages }`.
+fn inbox(value: &JsValue) -> Result<Inbox, StoreError> {
+    Ok(Inbox {
+        group_id: required_bytes(&field(value, "groupId")?, "groupId must be a Uint8Array")?,
+        channel_id: optional_string(&field(value, "channelId")?, "channelId must be a string")?
+            .ok_or(StoreError::InvalidArgument("channelId is required"))?,
+        messages: incoming_messages(&field(value, "messages")?)?,
+    })
+}
+
+fn processed_object(processed: Processed) -> JsValue {
+    let object = Object::new();
+    match processed {
+        Processed::Application {
+            seq,
+            message_id,
+            sender,
+            plaintext,
+        } => {
+            set(&object, "kind", &"application".into());
+            set(&object, "seq", &integer(seq));
+            set(&object, "messageId", &message_id.into());
+            set(&object, "sender", &bytes(&sender));
+            set(&object, "plaintext", &bytes(&plaintext));
+        }
+        Processed::Duplicate { seq, message_id } => {
+            set(&object, "kind", &"duplicate".into());
+            set(&object, "seq", &integer(seq));
+            set(&object, "messageId", &message_id.into());
+        }
+        Processed::Commit {
+            epoch,
+            still_member,
+        } => {
+            set(&object, "kind", &"commit".into());
+            // Epochs stay far below 2^53.
+            set(&object, "epoch", &JsValue::from_f64(epoch as f64));
+            set(&object, "stillMember", &still_member.into());
+        }
+        Processed::Proposal => set(&object, "kind", &"proposal".into()),
+        Processed::Own => set(&object, "kind", &"own".into()),
+        Processed::Rejected { code, reason } => {
+            set(&object, "kind", &"rejected".into());
+            set(&object, "code", &code.as_str().into());
+            set(&object, "reason", &reason.into());
+        }
+    }
+    object.into()
+}
+
+fn results_array(results: Vec<Processed>) -> Array {
+    results.into_iter().map(processed_object).collect()
+}
+
+#[wasm_bindgen(js_class = Store)]
+impl JsStore {
+    /// Processes the group's queued messages in order and stores every application message's plaintext in
+    /// channel `channelId`, in one transaction. `messages` are `Uint8Array`s or
+    /// `{ message, messageId?, sentAtMs? }`. Resolves, once durable, to one `ProcessedMessage` per message:
+    /// a message the protocol refuses is `{ kind: "rejected", code, reason }` and the others still apply.
+    /// Rejects (and stores nothing) when the channel is missing or belongs to another group, an argument is
+    /// invalid, or the store fails.
+    #[wasm_bindgen(
+        js_name = mlsProcessMessages,
+        unchecked_return_type = "Promise<ProcessedMessage[]>"
+    )]
+    pub fn mls_process_messages(
+        &self,
+        group_id: Vec<u8>,
+        channel_id: String,
+        #[wasm_bindgen(unchecked_param_type = "IncomingMessage[]")] messages: JsValue,
+    ) -> Promise {
+        let messages = incoming_messages(&messages);
+        self.spawn(move |store| async move {
+            let inboxes = [Inbox {
+                group_id,
+                channel_id,
+                messages: messages?,
+            }];
+            let results = store.catch_up().process(&inboxes)?;
+            Ok(results
+                .into_iter()
+                .next()
+                .map_or_else(Array::new, results_array)
+                .into())
+        })
+    }
+
+    /// [`mlsProcessMessages`] for several groups at once: `[{ groupId, channelId, messages }]`, processed in
+    /// the order given, in one transaction. Resolves to one array of results per inbox.
+    #[wasm_bindgen(
+        js_name = mlsProcessInboxes,
+        unchecked_return_type = "Promise<ProcessedMessage[][]>"
+    )]
+    pub fn mls_process_inboxes(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "MlsInbox[]")] inboxes: JsValue,
+    ) -> Promise {
+        let inboxes = inboxes
+            .dyn_ref::<Array>()
+            .ok_or(StoreError::InvalidArgument("inboxes must be an array"))
+            .and_then(|list| {
+                list.iter()
+                    .map(|item| inbox(&item))
+                    .collect::<Result<Vec<_>, _>>()
+            });
+        self.spawn(move |store| async move {
+            let results = store.catch_up().process(&inboxes?)?;
+            Ok(results
+                .into_iter()
+                .map(results_array)
+                .collect::<Array>()
+                .into())
+        })
+    }
+}
