@@ -12,6 +12,14 @@
 // keep the new owner out until it lets go, and on IndexedDB every write checks the owner epoch that each open
 // raises, so its writes fail with OWNER_CHANGED and write nothing; it then closes and relays.
 //
+// A relay proves it opened the store with the owner's key without sending it: every request carries a key
+// check value (wasm `relayKeyCheck`: an HMAC under the key of the store's name) that the owner compares with
+// its own, and answers a mismatch with WRONG_KEY, as opening the database with that key alone would be. The
+// BroadcastChannel is the origin's, so it is no boundary against scripts of the same origin (they can read
+// the page anyway); the check keeps a tab with a wrong or missing key from reading or writing the store.
+// After a rekey the owner and the relay that asked for it adopt the new key; the other relays then fail with
+// WRONG_KEY until reopened with it.
+//
 // Protocol with the client (index.js), all `postMessage`:
 //   in:  { op: 'open', name, backend, key, livenessMs } | { op: 'call', id, method, args } | { op: 'module', id, fn, args }
 //        { op: 'handle', id, handle, method, args } | { op: 'close' } | { op: 'delete', id, name, backend }
@@ -33,6 +41,7 @@ const state = {
   name: null,
   backend: null,
   key: null,
+  keyCheck: null, // relayKeyCheck(name, key): what relays must show
   channel: null,
   role: 'starting', // 'owner' | 'relay' | 'closing' | 'closed'
   store: null,
@@ -137,7 +146,9 @@ async function runOwned(method, args, emit, abortKey) {
   task.finally(() => state.aborts.delete(abortKey)).catch(() => {});
   state.inFlight.add(task);
   try {
-    return await task;
+    const value = await task;
+    if (method === 'rekey') adoptKey(args[0]);
+    return value;
   } catch (error) {
     if (error?.code === 'OWNER_CHANGED' && state.role === 'owner') {
       // Fenced: another worker took the store over (it stole the lock from this one while it was silent).
@@ -152,6 +163,13 @@ async function runOwned(method, args, emit, abortKey) {
   } finally {
     state.inFlight.delete(task);
   }
+}
+
+// The store now opens with `key` (a rekey succeeded): keep it for reopening, and prove it from now on.
+function adoptKey(key) {
+  state.key?.fill(0);
+  state.key = key ? new Uint8Array(key) : null;
+  state.keyCheck = wasm.relayKeyCheck(state.name, state.key ?? undefined);
 }
 
 function setRole(role) {
@@ -280,13 +298,21 @@ function onChannelMessage({ data }) {
     if (state.role === 'starting') setRole('relay');
     for (const request of state.queued.splice(0)) relay(request);
   } else if (data.kind === 'request' && data.ownerId === workerId && state.role === 'owner') {
+    if (data.keyCheck !== state.keyCheck) {
+      const error = errorOf('WRONG_KEY', 'the key does not open this store (checked by the tab that owns it)');
+      state.channel.postMessage({ kind: 'response', to: data.from, id: data.id, ok: false, error: serializeError(error) });
+      return;
+    }
     const emit = (index, args) => state.channel.postMessage({ kind: 'progress', to: data.from, id: data.id, index, args });
     runOwned(data.method, data.args, emit, `${data.from}:${data.id}`).then(
       (value) => state.channel.postMessage({ kind: 'response', to: data.from, id: data.id, ok: true, value }),
       (error) => state.channel.postMessage({ kind: 'response', to: data.from, id: data.id, ok: false, error: serializeError(error) }),
     );
   } else if (data.kind === 'response' && data.to === workerId) {
-    if (!state.relayed.delete(data.id)) return;
+    const pending = state.relayed.get(data.id);
+    if (!pending) return;
+    state.relayed.delete(data.id);
+    if (data.ok && pending.request.method === 'rekey') adoptKey(pending.request.args[0]);
     if (data.ok) reply({ op: 'done', id: data.id, value: data.value }, transferables(data.value));
     else reply({ op: 'failed', id: data.id, error: data.error });
   } else if (data.kind === 'progress' && data.to === workerId) {
@@ -316,7 +342,7 @@ function relay(request) {
     return;
   }
   state.relayed.set(request.id, { ownerId: state.ownerId, request });
-  state.channel.postMessage({ kind: 'request', from: workerId, ownerId: state.ownerId, id: request.id, method: request.method, args: request.args });
+  state.channel.postMessage({ kind: 'request', from: workerId, ownerId: state.ownerId, id: request.id, method: request.method, args: request.args, keyCheck: state.keyCheck });
   if (state.abortedQueued.delete(request.id)) abortCall(request.id);
 }
 
@@ -334,6 +360,8 @@ async function open({ name, backend, key, livenessMs }) {
   await wasmReady;
   state.name = name;
   state.key = key ?? null;
+  // Throws INVALID_KEY for a key of the wrong length, as opening would.
+  state.keyCheck = wasm.relayKeyCheck(name, state.key ?? undefined);
   state.requested = backend ?? 'auto';
   state.backend = state.requested;
   if (Number.isFinite(livenessMs) && livenessMs > 0) liveness.timeoutMs = livenessMs;

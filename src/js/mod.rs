@@ -65,6 +65,25 @@ fn store_key(options: &JsValue) -> Result<Option<StoreKey>, StoreError> {
     Ok(Some(key?))
 }
 
+/// The value a relaying tab's worker shows the owning tab's worker to prove it has the store's key (see
+/// `relay_key_check`), as hex. `key`: the 32-byte key the store is opened with, or `undefined`. Used by the
+/// package's Worker; apps have no need of it.
+#[wasm_bindgen(js_name = relayKeyCheck)]
+pub fn relay_key_check(name: String, key: Option<Vec<u8>>) -> Result<String, JsValue> {
+    let key = match key {
+        Some(mut bytes) => {
+            let key = StoreKey::from_slice(&bytes);
+            zeroize::Zeroize::zeroize(&mut bytes);
+            Some(key.map_err(StoreError::from)?)
+        }
+        None => None,
+    };
+    Ok(crate::hex::hex(&crate::store::relay_key_check(
+        &name,
+        key.as_ref(),
+    )))
+}
+
 /// The newest schema version this build knows.
 #[wasm_bindgen(js_name = latestSchemaVersion)]
 pub fn latest_schema_version() -> u32 {

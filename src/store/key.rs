@@ -38,3 +38,18 @@ impl std::fmt::Debug for StoreKey {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("a store key is 32 bytes, got {0}")]
 pub struct InvalidKeyLength(pub usize);
+
+/// What a tab that relays its calls to the tab owning store `store_name` shows to prove it opened the store
+/// with the same key (or, for an unencrypted store, with none) without sending the key: HMAC-SHA256 under
+/// the key (empty without one) of a fixed label and the store's name. The owner compares it with its own.
+pub fn relay_key_check(store_name: &str, key: Option<&StoreKey>) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    let secret: &[u8] = key.map_or(&[], |key| key.bytes().as_slice());
+    // HMAC takes a key of any length, so this cannot fail.
+    let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(secret) else {
+        return [0; 32];
+    };
+    mac.update(b"mls-web-store relay key check v1\0");
+    mac.update(store_name.as_bytes());
+    mac.finalize().into_bytes().into()
+}

@@ -17,7 +17,7 @@ pub use crate::kv::MAX_KV_VALUE_LEN;
 pub use crate::vfs::open_store_names;
 pub use config::{JournalMode, StoreConfig, Synchronous};
 pub use error::StoreError;
-pub use key::{InvalidKeyLength, StoreKey};
+pub use key::{relay_key_check, InvalidKeyLength, StoreKey};
 pub use open::delete_store;
 
 use crate::backend::{Backend, BackendChoice, BackendReason};

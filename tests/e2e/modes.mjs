@@ -7,6 +7,8 @@
 //             store unchanged; progress comes by phase;
 //   zombie    a Web Lock held by someone who never answers (WebKit keeps a worker's lock across a reload; a
 //             frozen tab keeps its own): a waiting tab takes the store over within a bounded time;
+//   relay key a relay (another worker of the store) proves the owner's key: a wrong or missing key is refused
+//             with WRONG_KEY, the right one reads; after a rekey only the new key does;
 //   fence     a stale owner that runs again after the takeover cannot write: on IndexedDB its write fails
 //             with OWNER_CHANGED and writes nothing, the new owner goes on; on OPFS its sync access handles
 //             keep the new owner out (OPFS_IN_USE) instead, so there is never a second writer.
@@ -81,6 +83,22 @@ async function backups(engine, browser) {
   await page.close();
 }
 
+async function relayKey(engine, browser) {
+  const page = await newPage(browser);
+  const results = Object.fromEntries((await page.call('relayKeys', `relay-key-${Date.now()}`)).map((r) => [r.label, r]));
+  const refused = (label) => results[label]?.error === 'WRONG_KEY';
+  const reads = (label) => results[label]?.role === 'relay' && results[label]?.channels === 1;
+  const detail = JSON.stringify(results);
+  check(engine, 'relay key: a relay with a wrong key is refused with WRONG_KEY', refused('wrong'), detail);
+  check(engine, 'relay key: a relay without the key is refused with WRONG_KEY', refused('none'), detail);
+  check(engine, 'relay key: a relay with the key reads through the owner', reads('right'), detail);
+  check(engine, 'relay key: after a rekey the old key is refused and the new one reads',
+    refused('old key after rekey') && reads('new key after rekey'), detail);
+  check(engine, 'relay key: an unencrypted store refuses a relay with a key, serves one without',
+    refused('key for an unencrypted store') && reads('no key for an unencrypted store'), detail);
+  await page.close();
+}
+
 async function zombieLock(engine, browser) {
   const name = 'zombie';
   const holder = await newPage(browser);
@@ -141,7 +159,7 @@ try {
     const browser = await launch(engine);
     try {
       sections.push(['persist', () => persist(engine, browser)], ['backup', () => backups(engine, browser)],
-        ['zombie', () => zombieLock(engine, browser)],
+        ['relay-key', () => relayKey(engine, browser)], ['zombie', () => zombieLock(engine, browser)],
         ['fence-indexeddb', () => fenceIndexedDb(engine, browser)]);
       if (engineTraits[engine].opfs) sections.push(['fence-opfs', () => fenceOpfs(engine, browser)]);
       for (const [section, run] of sections) {

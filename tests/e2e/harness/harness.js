@@ -63,6 +63,43 @@ window.h = {
 
   role: (name) => stores[name]?.role,
 
+  // Opens `name` as its owner with a key, then as relays (other workers of this page) with other keys, and
+  // reports what each relay got: its role and the channels it read, or the error code. Then the owner rekeys,
+  // and an unencrypted store is tried with a key.
+  async relayKeys(name) {
+    const key = crypto.getRandomValues(new Uint8Array(32));
+    const owner = await openStore({ name, key });
+    await ensureChannel(owner, 'c');
+    const attempt = async (label, store, relayKey) => {
+      try {
+        const relay = await openStore({ name: store, key: relayKey });
+        const role = relay.role;
+        const channels = (await relay.chatListChannels()).length;
+        await relay.close();
+        return { label, role, channels };
+      } catch (error) {
+        return { label, error: error.code ?? String(error) };
+      }
+    };
+    const results = [
+      await attempt('wrong', name, crypto.getRandomValues(new Uint8Array(32))),
+      await attempt('none', name, undefined),
+      await attempt('right', name, key),
+    ];
+    const newKey = crypto.getRandomValues(new Uint8Array(32));
+    await owner.rekey(newKey);
+    results.push(await attempt('old key after rekey', name, key), await attempt('new key after rekey', name, newKey));
+    await owner.close();
+    await deleteStore({ name });
+    const plain = await openStore({ name: `${name}-plain` });
+    await ensureChannel(plain, 'c');
+    results.push(await attempt('key for an unencrypted store', `${name}-plain`, key),
+      await attempt('no key for an unencrypted store', `${name}-plain`, undefined));
+    await plain.close();
+    await deleteStore({ name: `${name}-plain` });
+    return results;
+  },
+
   kill(name) {
     stores[name].terminate();
     delete stores[name];
