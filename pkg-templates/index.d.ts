@@ -1,5 +1,5 @@
 // Types of the main-thread client (`mls-web-store`): every Store method, answered by the package's Worker.
-import type { Store, Backup, OpenBackupOptions, BackupManifest, ExportBackupOptions } from './mls_web_store.js';
+import type { Store, Backup, OpenBackupOptions, BackupManifest, ExportBackupOptions, StoreChange } from './mls_web_store.js';
 import type { ErrorCode } from './error-codes.js';
 
 export type * from './mls_web_store.js';
@@ -22,7 +22,7 @@ type RemoteMethods<T> = {
 export type StoreRole = 'owner' | 'relay';
 
 /** A store opened by `openStore`: the wasm `Store`'s methods, each returning a Promise. */
-export type RemoteStore = Omit<RemoteMethods<Store>, 'free' | 'close' | typeof Symbol.dispose | 'rekey'> & {
+export type RemoteStore = Omit<RemoteMethods<Store>, 'free' | 'close' | typeof Symbol.dispose | 'rekey' | 'onChange'> & {
   readonly name: string;
   readonly backend: 'opfs' | 'indexeddb' | 'memory';
   /** Why the store is on that backend (with "auto": what was tried, what failed), in words. */
@@ -35,6 +35,10 @@ export type RemoteStore = Omit<RemoteMethods<Store>, 'free' | 'close' | typeof S
   /** Resolves to that answer whenever it comes (Firefox waits for the user; opening does not). */
   readonly persistence: Promise<boolean>;
   rekey(key: Uint8Array | null): Promise<void>;
+  /** Calls `callback` after each durable write, made in this tab or any other, with what it changed (those
+   * changes that pass `filter`: one channel's, and the store-wide ones; some types). Returns the function
+   * that unsubscribes. `ownerChanged` means changes may have been missed: re-read what is shown. */
+  subscribe(filter: ChangeFilter | null, callback: (changes: ClientChange[]) => void): () => void;
   /** The backup as a stream of pieces, each handed over as it is made (pipe it to a file, or collect it). */
   exportBackupStream(options?: ExportBackupOptions): ReadableStream<Uint8Array>;
   /** Waits for calls in flight, closes the database, lets another tab take over, stops the worker. */
@@ -42,6 +46,14 @@ export type RemoteStore = Omit<RemoteMethods<Store>, 'free' | 'close' | typeof S
   /** Kills the worker at once, as a crash would; unanswered calls reject with WORKER_TERMINATED. */
   terminate(): void;
 };
+
+/** A change as the client delivers it: the store's, or `ownerChanged` when another tab took the store over. */
+export type ClientChange = StoreChange | { type: 'ownerChanged' };
+export interface ChangeFilter {
+  /** Only this channel's changes (and the store-wide ones: storeReplaced, historyMerged, ownerChanged). */
+  channelId?: string;
+  types?: ClientChange['type'][];
+}
 
 export interface OpenOptions {
   name: string;

@@ -117,7 +117,17 @@ class WorkerConnection {
   }
 }
 
-const LOCAL = new Set(['name', 'backend', 'backendReason', 'persistent', 'persistence', 'encrypted', 'role', 'persisted', 'rekey', 'exportBackupStream', 'close', 'terminate', 'then']);
+const LOCAL = new Set(['name', 'backend', 'backendReason', 'persistent', 'persistence', 'encrypted', 'role', 'persisted', 'rekey', 'exportBackupStream', 'subscribe', 'close', 'terminate', 'then']);
+
+// Changes that concern every channel: a channel filter lets them through.
+const STORE_WIDE = new Set(['storeReplaced', 'historyMerged', 'ownerChanged']);
+
+function changeFilter(filter) {
+  const channelId = filter?.channelId;
+  const types = filter?.types ? new Set(filter.types) : null;
+  return (change) => (!types || types.has(change.type))
+    && (channelId === undefined || change.channelId === channelId || STORE_WIDE.has(change.type));
+}
 
 /**
  * Opens (creating if needed) store `name` in the package's Worker. `backend`: "auto" (default), "opfs",
@@ -144,6 +154,10 @@ export async function openStore({ name, backend = 'auto', key, persist = false, 
   }).catch((error) => {
     connection.worker.terminate();
     throw error;
+  });
+  const subscribers = new Set();
+  connection.on('change', ({ changes }) => {
+    for (const subscriber of subscribers) subscriber(changes);
   });
   let role = info.role;
   connection.on('role', (data) => {
@@ -172,6 +186,23 @@ export async function openStore({ name, backend = 'auto', key, persist = false, 
      * to a file from `showSaveFilePicker()`, or `new Response(stream).blob()`). Options as exportBackup's. */
     exportBackupStream(options = {}) {
       return exportStream(connection, options);
+    },
+    /** Calls `callback(changes)` after each durable write, in this tab or any other, with the changes that
+     * pass `filter` (`{ channelId?, types? }`; null for all). Returns a function that unsubscribes. */
+    subscribe(filter, callback) {
+      const matches = changeFilter(filter);
+      const subscriber = (changes) => {
+        const picked = changes.filter(matches);
+        if (picked.length === 0) return;
+        try {
+          callback(picked);
+        } catch (error) {
+          // The app's callback failed: report it without stopping the other subscribers.
+          setTimeout(() => { throw error; });
+        }
+      };
+      subscribers.add(subscriber);
+      return () => { subscribers.delete(subscriber); };
     },
     /** Closes the store (waiting for calls in flight), lets another tab take it over, stops the worker. */
     close() {

@@ -20,11 +20,17 @@
 // After a rekey the owner and the relay that asked for it adopt the new key; the other relays then fail with
 // WRONG_KEY until reopened with it.
 //
+// Change events: the owner's store tells what each durable write changed (wasm `onChange`); the owner passes
+// them to its own client and over the channel to every relay, which passes them to its client, so every tab
+// hears every change in the order the owner made them. When the owner changes, tabs hear `ownerChanged`
+// (a write of the previous owner may not have been told): re-read what is on screen.
+//
 // Protocol with the client (index.js), all `postMessage`:
 //   in:  { op: 'open', name, backend, key, livenessMs } | { op: 'call', id, method, args } | { op: 'module', id, fn, args }
 //        { op: 'handle', id, handle, method, args } | { op: 'close' } | { op: 'delete', id, name, backend }
 //   out: { op: 'opened', info } | { op: 'open-failed', error } | { op: 'done', id, value } |
-//        { op: 'failed', id, error } | { op: 'progress', id, index, args } | { op: 'role', role } | { op: 'closed' }
+//        { op: 'failed', id, error } | { op: 'progress', id, index, args } | { op: 'role', role } | { op: 'closed' } |
+//        { op: 'change', changes }
 import init, * as wasm from './mls_web_store.js';
 import { callHandle, callModule } from './worker-backups.js';
 import { checkNotLost, register, unregister } from './worker-registry.js';
@@ -126,7 +132,7 @@ async function reopen() {
   } catch {
     // Closing reports the unwritten changes again; they are the ones being dropped.
   }
-  state.store = await openWithRetry();
+  state.store = listen(await openWithRetry());
   needsReopen = false;
 }
 
@@ -172,6 +178,17 @@ function adoptKey(key) {
   state.keyCheck = wasm.relayKeyCheck(state.name, state.key ?? undefined);
 }
 
+function tellChanges(changes) {
+  reply({ op: 'change', changes });
+  state.channel?.postMessage({ kind: 'change', changes });
+}
+
+// The owned store tells its changes to every tab.
+function listen(store) {
+  store.onChange(tellChanges);
+  return store;
+}
+
 function setRole(role) {
   state.role = role;
   if (role === 'owner' || role === 'relay') roleKnown();
@@ -185,8 +202,10 @@ function announceOwner() {
 }
 
 function becomeOwner(store) {
-  state.store = store;
+  const previousOwner = state.ownerId;
+  state.store = listen(store);
   state.ownerId = workerId;
+  if (previousOwner && previousOwner !== workerId) reply({ op: 'change', changes: [{ type: 'ownerChanged' }] });
   // Calls relayed to the previous owner got no answer and never will.
   const orphans = [...state.relayed.values()].map((pending) => pending.request);
   state.relayed.clear();
@@ -279,7 +298,7 @@ const stopLivenessWatch = () => liveness.stop();
 function onChannelMessage({ data }) {
   if (!data || typeof data !== 'object') return;
   // Anything the holder says shows it is alive.
-  if (['owner', 'pong', 'response', 'progress'].includes(data.kind)) liveness.heard();
+  if (['owner', 'pong', 'response', 'progress', 'change'].includes(data.kind)) liveness.heard();
   if (data.kind === 'hello' && state.role === 'owner') {
     announceOwner();
   } else if (data.kind === 'ping' && state.holdsLock) {
@@ -288,6 +307,7 @@ function onChannelMessage({ data }) {
     const previous = state.ownerId;
     state.ownerId = data.ownerId;
     if (previous && previous !== data.ownerId) {
+      reply({ op: 'change', changes: [{ type: 'ownerChanged' }] });
       for (const [id, pending] of state.relayed) {
         if (pending.ownerId === previous) {
           state.relayed.delete(id);
@@ -315,6 +335,8 @@ function onChannelMessage({ data }) {
     if (data.ok && pending.request.method === 'rekey') adoptKey(pending.request.args[0]);
     if (data.ok) reply({ op: 'done', id: data.id, value: data.value }, transferables(data.value));
     else reply({ op: 'failed', id: data.id, error: data.error });
+  } else if (data.kind === 'change' && state.role !== 'owner') {
+    reply({ op: 'change', changes: data.changes });
   } else if (data.kind === 'progress' && data.to === workerId) {
     reply({ op: 'progress', id: data.id, index: data.index, args: data.args });
   } else if (data.kind === 'abort' && data.to === workerId) {
@@ -394,7 +416,7 @@ async function open({ name, backend, key, livenessMs }) {
 }
 
 function becomeOwnerAlone(store) {
-  state.store = store;
+  state.store = listen(store);
   state.ownerId = workerId;
   setRole('owner');
   state.openAnswered = true;

@@ -354,3 +354,74 @@ async fn js_catch_up(
     .unwrap_err();
     assert_eq!(error_code(&bad_inbox).1, "INVALID_ARGUMENT");
 }
+
+/// `onChange` hears each durable write's changes, in order; a duplicate-only append, a failed write and a
+/// rolled-back batch are heard of not at all.
+#[wasm_bindgen_test]
+async fn js_on_change_tells_each_durable_write() {
+    use common::{js_channel, js_message, one};
+    let (name, store) = common::js_open("js-changes", BackendChoice::Memory).await;
+    let heard = std::rc::Rc::new(std::cell::RefCell::new(Vec::<String>::new()));
+    let sink = heard.clone();
+    let listener = wasm_bindgen::closure::Closure::<dyn FnMut(js_sys::Array)>::new(
+        move |changes: js_sys::Array| {
+            for change in changes.iter() {
+                let text = js_sys::JSON::stringify(&change)
+                    .unwrap()
+                    .as_string()
+                    .unwrap();
+                sink.borrow_mut().push(text);
+            }
+        },
+    );
+    store.on_change(Some(
+        listener
+            .as_ref()
+            .unchecked_ref::<js_sys::Function>()
+            .clone(),
+    ));
+    js_channel(&store, "c").await;
+    js_channel(&store, "d").await;
+    let batch = |ids: &[&str]| -> js_sys::Array {
+        ids.iter()
+            .map(|id| js_message("alice", id, Some(id)))
+            .collect()
+    };
+    one(store.chat_append_messages("c".into(), batch(&["m1", "m2"]), JsValue::UNDEFINED)).await;
+    one(store.chat_append_messages("c".into(), batch(&["m1"]), JsValue::UNDEFINED)).await;
+    one(store.chat_append_messages("d".into(), batch(&["taken"]), JsValue::UNDEFINED)).await;
+    let rolled_back = resolve(store.chat_append_messages(
+        "c".into(),
+        batch(&["m3", "taken"]),
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap_err();
+    assert_eq!(error_code(&rolled_back).1, "MESSAGE_ID_IN_OTHER_CHANNEL");
+    let missing =
+        resolve(store.chat_append_messages("nowhere".into(), batch(&["x"]), JsValue::UNDEFINED))
+            .await
+            .unwrap_err();
+    assert_eq!(error_code(&missing).1, "CHANNEL_NOT_FOUND");
+    one(store.chat_append_messages("c".into(), batch(&["m1", "m3"]), JsValue::UNDEFINED)).await;
+    one(store.chat_mark_processed("c".into(), 1.into())).await;
+    one(store.kv_put("app".into(), "k".into(), vec![1])).await;
+    assert_eq!(
+        *heard.borrow(),
+        [
+            r#"{"type":"channelCreated","channelId":"c"}"#,
+            r#"{"type":"channelCreated","channelId":"d"}"#,
+            r#"{"type":"messagesAppended","channelId":"c","fromSeq":1,"toSeq":2}"#,
+            r#"{"type":"messagesAppended","channelId":"d","fromSeq":1,"toSeq":1}"#,
+            r#"{"type":"messagesAppended","channelId":"c","fromSeq":3,"toSeq":3}"#,
+            r#"{"type":"messagesProcessed","channelId":"c","seqs":[1]}"#,
+            r#"{"type":"keyValue","namespace":"app","key":"k"}"#,
+        ]
+    );
+    store.on_change(None);
+    one(store.kv_put("app".into(), "k".into(), vec![2])).await;
+    assert_eq!(heard.borrow().len(), 7);
+    drop(listener);
+    one(store.close()).await;
+    common::cleanup(&name, BackendChoice::Memory).await;
+}

@@ -1,7 +1,7 @@
 // The demo chat: two local members, alice and bob, each with their own store (opened through the package's
 // main-thread client, so each lives in the package's Worker on OPFS where available). A channel is an MLS
 // group of both; sending encrypts in the sender's store and processes the ciphertext in the other's, and both
-// keep the message in their chat history. Backups export the selected member's store to a downloaded file and
+// keep the message in their chat history; other tabs' writes arrive as change events and update the view. Backups export the selected member's store to a downloaded file and
 // restore it after a wipe.
 import { openStore, deleteStore, storageEstimate } from './pkg/index.js';
 
@@ -25,7 +25,20 @@ async function openMember(member) {
     onRoleChange: () => showStatus(),
   });
   if (!(await store.mlsIdentity())) await store.mlsCreateIdentity(encoder.encode(member));
+  // Writes made in another tab (or by this one) arrive as change events: the view follows without a reload.
+  store.subscribe(null, () => { if (member === me) renderSoon(); });
   return store;
+}
+
+let renderQueued = false;
+function renderSoon() {
+  if (renderQueued) return;
+  renderQueued = true;
+  setTimeout(() => {
+    renderQueued = false;
+    // A UI action in progress renders when it is done.
+    if (!document.body.dataset.busy && document.body.dataset.state === 'ready') run(render);
+  }, 0);
 }
 
 async function showStatus() {

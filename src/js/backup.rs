@@ -11,6 +11,7 @@ use super::backup_values::{
     abort_check, archive_key, import_options, input_source, manifest_object, merged_object,
     progress_reporter, scope_and_filter,
 };
+use super::changes::Change;
 use super::chat::{channel_object, list, message_object, page_cursor};
 use super::convert::{field, optional_bool, optional_bytes, optional_integer_arg, set};
 use super::error::js_error;
@@ -156,15 +157,18 @@ impl JsStore {
     ) -> Promise {
         let import = import_options(&options);
         let progress = field(&options, "onProgress").map(|f| f.dyn_into::<Function>().ok());
-        let store = self.current();
-        future_to_promise(async move {
-            let store = store?;
+        self.spawn_changing(move |store| async move {
             let import = import?;
             let progress = progress?;
             let source = input_source(&data)?;
             let report = store
                 .import_backup_with_progress(&source, &import, &mut progress_reporter(progress))
                 .await?;
+            let change = if report.merged.is_some() {
+                Change::HistoryMerged
+            } else {
+                Change::StoreReplaced
+            };
             let result = manifest_object(
                 &report.manifest,
                 report.from_schema_version,
@@ -176,7 +180,7 @@ impl JsStore {
                 "merged",
                 &report.merged.as_ref().map_or(JsValue::NULL, merged_object),
             );
-            Ok(result.into())
+            Ok((result.into(), vec![change]))
         })
     }
 }

@@ -165,16 +165,19 @@ impl ArchiveSource for BlobSource {
 }
 
 /// The archive as a `Blob`: a `Blob` or `File` as given, bytes wrapped (in JS memory, not wasm's).
-pub(super) fn input_source(data: &JsValue) -> Result<BlobSource, JsValue> {
+pub(super) fn input_source(data: &JsValue) -> Result<BlobSource, StoreError> {
     if let Some(blob) = data.dyn_ref::<web_sys::Blob>() {
         return Ok(BlobSource { blob: blob.clone() });
     }
     if data.is_instance_of::<js_sys::ArrayBuffer>() || data.is_instance_of::<Uint8Array>() {
         let parts = js_sys::Array::of1(data);
-        let blob = web_sys::Blob::new_with_buffer_source_sequence(&parts)?;
+        let blob = web_sys::Blob::new_with_buffer_source_sequence(&parts)
+            .map_err(|_| StoreError::InvalidArgument("the backup's bytes could not be read"))?;
         return Ok(BlobSource { blob });
     }
-    Err(StoreError::InvalidArgument("a backup is a Blob, ArrayBuffer or Uint8Array").into())
+    Err(StoreError::InvalidArgument(
+        "a backup is a Blob, ArrayBuffer or Uint8Array",
+    ))
 }
 
 pub(super) fn manifest_object(

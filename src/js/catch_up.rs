@@ -5,11 +5,13 @@ use js_sys::{Array, Object, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::changes::Change;
 use super::convert::{
     bytes, field, integer, optional_integer_arg, optional_string, required_bytes, set,
 };
 use super::JsStore;
 use crate::catch_up::{Inbox, IncomingMessage, Processed};
+use crate::chat::Appended;
 use crate::store::StoreError;
 
 /// A message given as its bytes, or as `{ message, messageId?, sentAtMs? }`.
@@ -97,6 +99,48 @@ fn results_array(results: Vec<Processed>) -> Array {
     results.into_iter().map(processed_object).collect()
 }
 
+/// What an inbox's results changed: the messages stored in its channel, the epoch its commits reached.
+fn inbox_changes(inbox: &Inbox, results: &[Processed]) -> Vec<Change> {
+    let stored: Vec<Appended> = results
+        .iter()
+        .filter_map(|processed| match processed {
+            Processed::Application {
+                seq, message_id, ..
+            } => Some(Appended {
+                seq: *seq,
+                message_id: message_id.clone(),
+                duplicate: false,
+            }),
+            _ => None,
+        })
+        .collect();
+    let epoch = results.iter().rev().find_map(|processed| match processed {
+        Processed::Commit { epoch, .. } => Some(*epoch),
+        _ => None,
+    });
+    Change::appended(&inbox.channel_id, &stored)
+        .into_iter()
+        .chain(epoch.map(|epoch| Change::GroupEpoch {
+            group_id: inbox.group_id.clone(),
+            epoch,
+        }))
+        .collect()
+}
+
+/// Processes the inboxes; resolves to their results, with the changes they made.
+fn process(
+    store: &crate::store::Store,
+    inboxes: Vec<Inbox>,
+) -> Result<(Vec<Array>, Vec<Change>), StoreError> {
+    let results = store.catch_up().process(&inboxes)?;
+    let changes = inboxes
+        .iter()
+        .zip(&results)
+        .flat_map(|(inbox, results)| inbox_changes(inbox, results))
+        .collect();
+    Ok((results.into_iter().map(results_array).collect(), changes))
+}
+
 #[wasm_bindgen(js_class = Store)]
 impl JsStore {
     /// Processes the group's queued messages in order and stores every application message's plaintext in
@@ -116,18 +160,15 @@ impl JsStore {
         #[wasm_bindgen(unchecked_param_type = "IncomingMessage[]")] messages: JsValue,
     ) -> Promise {
         let messages = incoming_messages(&messages);
-        self.spawn(move |store| async move {
-            let inboxes = [Inbox {
+        self.spawn_changing(move |store| async move {
+            let inbox = Inbox {
                 group_id,
                 channel_id,
                 messages: messages?,
-            }];
-            let results = store.catch_up().process(&inboxes)?;
-            Ok(results
-                .into_iter()
-                .next()
-                .map_or_else(Array::new, results_array)
-                .into())
+            };
+            let (results, changes) = process(&store, vec![inbox])?;
+            let results = results.into_iter().next().unwrap_or_default();
+            Ok((results.into(), changes))
         })
     }
 
@@ -149,13 +190,9 @@ impl JsStore {
                     .map(|item| inbox(&item))
                     .collect::<Result<Vec<_>, _>>()
             });
-        self.spawn(move |store| async move {
-            let results = store.catch_up().process(&inboxes?)?;
-            Ok(results
-                .into_iter()
-                .map(results_array)
-                .collect::<Array>()
-                .into())
+        self.spawn_changing(move |store| async move {
+            let (results, changes) = process(&store, inboxes?)?;
+            Ok((results.into_iter().collect::<Array>().into(), changes))
         })
     }
 }

@@ -4,6 +4,7 @@
 use js_sys::{Array, Object, Promise};
 use wasm_bindgen::prelude::*;
 
+use super::changes::{changes_if, Change};
 use super::convert::{
     byte_arrays, bytes, field, integer, optional_bool, optional_bytes, optional_integer,
     optional_integer_arg, optional_string, required_bytes, set,
@@ -157,12 +158,15 @@ impl JsStore {
         #[wasm_bindgen(unchecked_optional_param_type = "WriteOptions")] options: JsValue,
     ) -> Promise {
         let args = new_channel(&channel).and_then(|c| Ok((c, idempotency(&options)?)));
-        self.spawn(move |store| async move {
+        self.spawn_changing(move |store| async move {
             let (channel, idempotency) = args?;
             let created = store
                 .chat()
                 .create_channel(&channel, idempotency.as_ref(), now_ms())?;
-            Ok(channel_object(&created))
+            let change = Change::ChannelCreated {
+                channel_id: created.channel_id.clone(),
+            };
+            Ok((channel_object(&created), vec![change]))
         })
     }
 
@@ -191,25 +195,37 @@ impl JsStore {
     /// Archives the channel (archiving twice keeps the first time).
     #[wasm_bindgen(js_name = chatArchiveChannel, unchecked_return_type = "Promise<void>")]
     pub fn chat_archive_channel(&self, channel_id: String) -> Promise {
-        self.spawn(move |store| async move {
+        self.spawn_changing(move |store| async move {
             store.chat().set_archived(&channel_id, Some(now_ms()))?;
-            Ok(JsValue::UNDEFINED)
+            let change = Change::ChannelArchived {
+                channel_id,
+                archived: true,
+            };
+            Ok((JsValue::UNDEFINED, vec![change]))
         })
     }
 
     /// Brings the channel back from the archive.
     #[wasm_bindgen(js_name = chatUnarchiveChannel, unchecked_return_type = "Promise<void>")]
     pub fn chat_unarchive_channel(&self, channel_id: String) -> Promise {
-        self.spawn(move |store| async move {
+        self.spawn_changing(move |store| async move {
             store.chat().set_archived(&channel_id, None)?;
-            Ok(JsValue::UNDEFINED)
+            let change = Change::ChannelArchived {
+                channel_id,
+                archived: false,
+            };
+            Ok((JsValue::UNDEFINED, vec![change]))
         })
     }
 
     /// Deletes the channel with its messages and members. Resolves to whether it existed.
     #[wasm_bindgen(js_name = chatDeleteChannel, unchecked_return_type = "Promise<boolean>")]
     pub fn chat_delete_channel(&self, channel_id: String) -> Promise {
-        self.spawn(move |store| async move { Ok(store.chat().delete_channel(&channel_id)?.into()) })
+        self.spawn_changing(move |store| async move {
+            let existed = store.chat().delete_channel(&channel_id)?;
+            let changes = changes_if(existed, || Change::ChannelDeleted { channel_id });
+            Ok((existed.into(), changes))
+        })
     }
 
     /// Appends `{ messageId?, sender, body, sentAtMs? }`. Resolves to `{ seq, messageId, duplicate }`; a
@@ -222,7 +238,7 @@ impl JsStore {
         #[wasm_bindgen(unchecked_optional_param_type = "WriteOptions")] options: JsValue,
     ) -> Promise {
         let args = new_message(&message).and_then(|m| Ok((m, idempotency(&options)?)));
-        self.spawn(move |store| async move {
+        self.spawn_changing(move |store| async move {
             let (message, idempotency) = args?;
             let appended = store.chat().append_message(
                 &channel_id,
@@ -230,7 +246,8 @@ impl JsStore {
                 idempotency.as_ref(),
                 now_ms(),
             )?;
-            Ok(appended_object(&appended))
+            let changes = Change::appended(&channel_id, std::slice::from_ref(&appended));
+            Ok((appended_object(&appended), changes.into_iter().collect()))
         })
     }
 
@@ -248,7 +265,7 @@ impl JsStore {
             .map(|m| new_message(&m))
             .collect::<Result<Vec<_>, _>>()
             .and_then(|m| Ok((m, idempotency(&options)?)));
-        self.spawn(move |store| async move {
+        self.spawn_changing(move |store| async move {
             let (messages, idempotency) = args?;
             let appended = store.chat().append_messages(
                 &channel_id,
@@ -256,7 +273,11 @@ impl JsStore {
                 idempotency.as_ref(),
                 now_ms(),
             )?;
-            Ok(list(&appended, appended_object))
+            let changes = Change::appended(&channel_id, &appended);
+            Ok((
+                list(&appended, appended_object),
+                changes.into_iter().collect(),
+            ))
         })
     }
 
@@ -326,17 +347,24 @@ impl JsStore {
         #[wasm_bindgen(unchecked_param_type = "number | number[]")] seqs: JsValue,
     ) -> Promise {
         let seqs = sequences(&seqs);
-        self.spawn(move |store| async move {
-            let changed = store.chat().mark_processed(&channel_id, &seqs?)?;
-            Ok(integer(changed as i64))
+        self.spawn_changing(move |store| async move {
+            let seqs = seqs?;
+            let changed = store.chat().mark_processed(&channel_id, &seqs)?;
+            let changes = changes_if(changed > 0, || Change::MessagesProcessed {
+                channel_id,
+                seqs,
+            });
+            Ok((integer(changed as i64), changes))
         })
     }
 
     /// Deletes all but the newest `keep` messages. Resolves to how many were deleted.
     #[wasm_bindgen(js_name = chatPrune, unchecked_return_type = "Promise<number>")]
     pub fn chat_prune(&self, channel_id: String, keep: u32) -> Promise {
-        self.spawn(move |store| async move {
-            Ok(integer(store.chat().prune(&channel_id, keep)? as i64))
+        self.spawn_changing(move |store| async move {
+            let count = store.chat().prune(&channel_id, keep)? as i64;
+            let changes = changes_if(count > 0, || Change::MessagesPruned { channel_id, count });
+            Ok((integer(count), changes))
         })
     }
 
@@ -357,20 +385,23 @@ impl JsStore {
                 };
                 Ok((ids, role))
             });
-        self.spawn(move |store| async move {
+        self.spawn_changing(move |store| async move {
             let (identities, role) = args?;
             let changed = store
                 .chat()
                 .add_members(&channel_id, &identities, role, now_ms())?;
-            Ok(integer(changed as i64))
+            let changes = changes_if(changed > 0, || Change::MembersChanged { channel_id });
+            Ok((integer(changed as i64), changes))
         })
     }
 
     /// Marks the member as left. Resolves to whether this call did it.
     #[wasm_bindgen(js_name = chatLeave, unchecked_return_type = "Promise<boolean>")]
     pub fn chat_leave(&self, channel_id: String, identity: Vec<u8>) -> Promise {
-        self.spawn(move |store| async move {
-            Ok(store.chat().leave(&channel_id, &identity, now_ms())?.into())
+        self.spawn_changing(move |store| async move {
+            let left = store.chat().leave(&channel_id, &identity, now_ms())?;
+            let changes = changes_if(left, || Change::MembersChanged { channel_id });
+            Ok((left.into(), changes))
         })
     }
 

@@ -4,6 +4,7 @@
 use js_sys::{Array, Object, Promise};
 use wasm_bindgen::prelude::*;
 
+use super::changes::Change;
 use super::convert::{byte_arrays, byte_list, bytes, set};
 use super::JsStore;
 use crate::mls::{Incoming, WelcomeConfig, WelcomeState};
@@ -134,8 +135,10 @@ impl JsStore {
     /// Creates a group with this identity as its only member. Resolves to the group id (random when not given).
     #[wasm_bindgen(js_name = mlsCreateGroup, unchecked_return_type = "Promise<Uint8Array>")]
     pub fn mls_create_group(&self, group_id: Option<Vec<u8>>) -> Promise {
-        self.spawn(move |store| async move {
-            Ok(bytes(&store.mls().create_group(group_id.as_deref())?))
+        self.spawn_changing(move |store| async move {
+            let group_id = store.mls().create_group(group_id.as_deref())?;
+            let out = bytes(&group_id);
+            Ok((out, vec![Change::GroupEpoch { group_id, epoch: 0 }]))
         })
     }
 
@@ -173,8 +176,12 @@ impl JsStore {
     /// Merges our pending commit. Resolves to the new epoch.
     #[wasm_bindgen(js_name = mlsMergePendingCommit, unchecked_return_type = "Promise<number>")]
     pub fn mls_merge_pending_commit(&self, group_id: Vec<u8>) -> Promise {
-        self.spawn(move |store| async move {
-            Ok(epoch_value(store.mls().merge_pending_commit(&group_id)?))
+        self.spawn_changing(move |store| async move {
+            let epoch = store.mls().merge_pending_commit(&group_id)?;
+            Ok((
+                epoch_value(epoch),
+                vec![Change::GroupEpoch { group_id, epoch }],
+            ))
         })
     }
 
@@ -200,8 +207,9 @@ impl JsStore {
     /// `{ kind: "proposal" }` or `{ kind: "own" }`.
     #[wasm_bindgen(js_name = mlsProcessMessage, unchecked_return_type = "Promise<MlsIncoming>")]
     pub fn mls_process_message(&self, group_id: Vec<u8>, message: Vec<u8>) -> Promise {
-        self.spawn(move |store| async move {
+        self.spawn_changing(move |store| async move {
             let object = Object::new();
+            let mut changes = Vec::new();
             match store.mls().process_message(&group_id, &message)? {
                 Incoming::Application { plaintext, sender } => {
                     set(&object, "kind", &"application".into());
@@ -215,11 +223,12 @@ impl JsStore {
                     set(&object, "kind", &"commit".into());
                     set(&object, "epoch", &epoch_value(epoch));
                     set(&object, "stillMember", &still_member.into());
+                    changes.push(Change::GroupEpoch { group_id, epoch });
                 }
                 Incoming::Proposal => set(&object, "kind", &"proposal".into()),
                 Incoming::Own => set(&object, "kind", &"own".into()),
             }
-            Ok(object.into())
+            Ok((object.into(), changes))
         })
     }
 
@@ -244,9 +253,9 @@ impl JsStore {
     /// Deletes the group and every key of it.
     #[wasm_bindgen(js_name = mlsDeleteGroup, unchecked_return_type = "Promise<void>")]
     pub fn mls_delete_group(&self, group_id: Vec<u8>) -> Promise {
-        self.spawn(move |store| async move {
+        self.spawn_changing(move |store| async move {
             store.mls().delete_group(&group_id)?;
-            Ok(JsValue::UNDEFINED)
+            Ok((JsValue::UNDEFINED, vec![Change::GroupDeleted { group_id }]))
         })
     }
 
@@ -269,12 +278,12 @@ impl JsStore {
         #[wasm_bindgen(unchecked_optional_param_type = "WelcomeOptions")] options: JsValue,
     ) -> Promise {
         let config = welcome_config(&options);
-        self.spawn(move |store| async move {
-            Ok(bytes(&store.mls().process_welcome(
-                &welcome_id,
-                now_ms(),
-                config?,
-            )?))
+        self.spawn_changing(move |store| async move {
+            let mls = store.mls();
+            let group_id = mls.process_welcome(&welcome_id, now_ms(), config?)?;
+            let epoch = mls.group_epoch(&group_id)?;
+            let out = bytes(&group_id);
+            Ok((out, vec![Change::GroupEpoch { group_id, epoch }]))
         })
     }
 

@@ -7,6 +7,7 @@
 mod backup;
 mod backup_values;
 mod catch_up;
+mod changes;
 mod chat;
 mod convert;
 mod error;
@@ -51,6 +52,7 @@ pub async fn open_store(
     let store = Store::open_with_key(&name, choice, StoreConfig::default(), key.as_ref()).await?;
     Ok(JsStore {
         inner: RefCell::new(Some(Rc::new(store))),
+        changes: Rc::default(),
     })
 }
 
@@ -113,6 +115,7 @@ pub async fn delete_store(name: String, backend: String) -> Result<bool, JsValue
 #[wasm_bindgen(js_name = Store)]
 pub struct JsStore {
     inner: RefCell<Option<Rc<Store>>>,
+    changes: Rc<changes::ChangeListener>,
 }
 
 impl JsStore {
@@ -248,16 +251,24 @@ impl JsStore {
     /// Stores `value` under `namespace`/`key`. Resolves once durable.
     #[wasm_bindgen(js_name = kvPut, unchecked_return_type = "Promise<void>")]
     pub fn kv_put(&self, namespace: String, key: String, value: Vec<u8>) -> Promise {
-        self.spawn(move |store| async move {
+        self.spawn_changing(move |store| async move {
             store.kv_put(&namespace, &key, &value).await?;
-            Ok(JsValue::UNDEFINED)
+            Ok((
+                JsValue::UNDEFINED,
+                vec![changes::Change::KeyValue { namespace, key }],
+            ))
         })
     }
 
     /// Removes `namespace`/`key`. Resolves to whether it existed.
     #[wasm_bindgen(js_name = kvDelete, unchecked_return_type = "Promise<boolean>")]
     pub fn kv_delete(&self, namespace: String, key: String) -> Promise {
-        self.spawn(move |store| async move { Ok(store.kv_delete(&namespace, &key).await?.into()) })
+        self.spawn_changing(move |store| async move {
+            let removed = store.kv_delete(&namespace, &key).await?;
+            let changes =
+                changes::changes_if(removed, || changes::Change::KeyValue { namespace, key });
+            Ok((removed.into(), changes))
+        })
     }
 
     /// Closes the store. Calls made before `close()` still complete; calls made after reject with

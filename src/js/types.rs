@@ -29,6 +29,20 @@ export type ProcessedMessage =
   | { kind: "proposal" }
   | { kind: "own" }
   | { kind: "rejected"; code: ErrorCode; reason: string };
+/** What a durable write changed (see `Store.onChange`; the client's `subscribe`). */
+export type StoreChange =
+  | { type: "messagesAppended"; channelId: string; fromSeq: number; toSeq: number }
+  | { type: "messagesProcessed"; channelId: string; seqs: number[] }
+  | { type: "messagesPruned"; channelId: string; count: number }
+  | { type: "channelCreated"; channelId: string }
+  | { type: "channelArchived"; channelId: string; archived: boolean }
+  | { type: "channelDeleted"; channelId: string }
+  | { type: "membersChanged"; channelId: string }
+  | { type: "groupEpoch"; groupId: Uint8Array; epoch: number }
+  | { type: "groupDeleted"; groupId: Uint8Array }
+  | { type: "keyValue"; namespace: string; key: string }
+  | { type: "storeReplaced" }
+  | { type: "historyMerged" };
 export type WelcomeState = "received" | "in_flight" | "confirmed" | "expired";
 export interface Channel {
   channelId: string; name: Uint8Array; groupId: Uint8Array | null; createdAtMs: number;

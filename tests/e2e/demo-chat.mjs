@@ -158,6 +158,17 @@ async function runDemo(engine) {
     check('second tab relays to the owner', (await text('#role', second)) === 'relay', await text('#role', second));
     const secondView = await messages(second);
     check('second tab shows the same history', secondView.length === 3, secondView.join('|'));
+    // A message sent from the second tab reaches the first tab's view through change events, no reload.
+    await second.run(() => {
+      document.querySelector('#message-text').value = 'from the second tab';
+      document.querySelector('#send-button').click();
+    });
+    await settle(second);
+    const updated = await page.waitFor(() => {
+      const items = [...document.querySelectorAll('#messages li')].map((item) => item.textContent);
+      return items.length === 4 ? items : null;
+    }, { timeoutMs: 15_000 }).catch(() => null);
+    check('the first tab shows the second tab\'s message without reloading', updated?.[3]?.endsWith('from the second tab'), JSON.stringify(updated ?? []));
     // WebKitGTK never renders a tab that is not in front: its screenshot would wait forever.
     if (engine !== 'webkit') await screenshot('second-tab', second);
     await second.close();

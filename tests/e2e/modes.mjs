@@ -9,6 +9,8 @@
 //             frozen tab keeps its own): a waiting tab takes the store over within a bounded time;
 //   relay key a relay (another worker of the store) proves the owner's key: a wrong or missing key is refused
 //             with WRONG_KEY, the right one reads; after a rekey only the new key does;
+//   changes   a tab subscribed to a store hears, in order, what another tab's writes changed (appends, MLS
+//             messages processed into a channel), never a rolled-back write, and pages exactly the new messages;
 //   fence     a stale owner that runs again after the takeover cannot write: on IndexedDB its write fails
 //             with OWNER_CHANGED and writes nothing, the new owner goes on; on OPFS its sync access handles
 //             keep the new owner out (OPFS_IN_USE) instead, so there is never a second writer.
@@ -99,6 +101,49 @@ async function relayKey(engine, browser) {
   await page.close();
 }
 
+async function changeEvents(engine, browser) {
+  const name = `changes-${Date.now()}`;
+  const watcher = await newPage(browser);
+  const writer = await newPage(browser);
+  await watcher.call('open', name, 'auto');
+  await watcher.call('watch', name, 'news');
+  await writer.call('open', name, 'auto');
+  await writer.call('watch', name, 'news');
+  const wrote = await writer.call('writeForWatchers', name, 'news');
+  check(engine, 'changes: the rolled-back batch was refused', wrote.rolledBack === 'MESSAGE_ID_IN_OTHER_CHANNEL', JSON.stringify(wrote));
+  const appended = (seen) => seen.channel.filter((c) => c.type === 'messagesAppended');
+  // Key order does not survive WebDriver: compare the fields.
+  const describe = (c) => `${c.type} ${c.channelId} ${c.fromSeq ?? ''}-${c.toSeq ?? ''}`;
+  const expected = [
+    { type: 'channelCreated', channelId: 'news' },
+    { type: 'messagesAppended', channelId: 'news', fromSeq: 1, toSeq: 3 },
+    { type: 'messagesAppended', channelId: 'news', fromSeq: 4, toSeq: 5 },
+    { type: 'messagesAppended', channelId: 'news', fromSeq: 6, toSeq: 7 },
+  ];
+  for (const [label, page] of [['another tab', watcher], ['the writing tab', writer]]) {
+    const seen = await page.waitFor((n) => {
+      const s = window.changesSeen?.[n];
+      return s && s.channel.filter((c) => c.type === 'messagesAppended').length >= 3 ? s : null;
+    }, { args: [name], timeoutMs: 30_000 });
+    check(engine, `changes: ${label} hears the channel's changes in order, none for the rolled-back write`,
+      seen.channel.map(describe).join() === expected.map(describe).join(), JSON.stringify(seen.channel));
+    const group = seen.all.filter((c) => c.type === 'groupEpoch' && c.groupId === wrote.groupId);
+    check(engine, `changes: ${label} hears the joined group's epoch`, group.length === 1 && group[0].epoch === 1, JSON.stringify(seen.all));
+    if (page === watcher) {
+      const ids = [];
+      for (const change of appended(seen)) ids.push(await page.call('pageRange', name, 'news', change.fromSeq, change.toSeq));
+      check(engine, 'changes: paging each change gives exactly the new messages',
+        JSON.stringify(ids.slice(0, 2)) === JSON.stringify([['n1', 'n2', 'n3'], ['n4', 'n5']])
+          && ids[2].length === 2 && ids[2].every((id) => id.startsWith('mls-')), JSON.stringify(ids));
+    }
+  }
+  await writer.call('close', name);
+  await watcher.call('close', name);
+  await watcher.call('remove', name, 'auto');
+  await writer.close();
+  await watcher.close();
+}
+
 async function zombieLock(engine, browser) {
   const name = 'zombie';
   const holder = await newPage(browser);
@@ -159,7 +204,7 @@ try {
     const browser = await launch(engine);
     try {
       sections.push(['persist', () => persist(engine, browser)], ['backup', () => backups(engine, browser)],
-        ['relay-key', () => relayKey(engine, browser)], ['zombie', () => zombieLock(engine, browser)],
+        ['relay-key', () => relayKey(engine, browser)], ['changes', () => changeEvents(engine, browser)], ['zombie', () => zombieLock(engine, browser)],
         ['fence-indexeddb', () => fenceIndexedDb(engine, browser)]);
       if (engineTraits[engine].opfs) sections.push(['fence-opfs', () => fenceOpfs(engine, browser)]);
       for (const [section, run] of sections) {

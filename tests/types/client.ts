@@ -13,6 +13,7 @@ import {
   type Channel,
   type MessagePage,
   type BackupPhase,
+  type ClientChange,
 } from "../../www/pkg/index.js";
 import init, { openStore as openInWorker } from "../../www/pkg/direct.js";
 
@@ -31,6 +32,18 @@ export async function clientUse(): Promise<void> {
   await store.chatAppendMessage("c", { sender: new Uint8Array([1]) });
   const backup: Blob = await store.exportBackup({ passphrase: "p", onProgress: (done: number, total: number) => void [done, total] });
   await store.importBackup(backup, { passphrase: "p", onProgress: (done: number, total: number, phase: BackupPhase) => void [done, total, phase] });
+  const unsubscribe: () => void = store.subscribe({ channelId: "c", types: ["messagesAppended", "ownerChanged"] }, (changes: ClientChange[]) => {
+    for (const change of changes) {
+      if (change.type === "messagesAppended") void (change.toSeq - change.fromSeq);
+      else if (change.type === "ownerChanged") void change;
+    }
+  });
+  unsubscribe();
+  // @ts-expect-error: not a change type.
+  store.subscribe({ types: ["messageAppended"] }, () => {});
+  // The client's subscribe replaces the wasm's onChange.
+  // @ts-expect-error: onChange is the in-worker API's.
+  store.onChange(null);
   const pieces: ReadableStream<Uint8Array> = store.exportBackupStream({ passphrase: "p" });
   void pieces;
   const browsed = await openBackup(backup, { passphrase: "p" });
@@ -53,5 +66,8 @@ export async function clientUse(): Promise<void> {
 export async function directUse(): Promise<void> {
   await init();
   const store = await openInWorker("bob", "opfs");
+  store.onChange((changes) => {
+    for (const change of changes) if (change.type === "groupEpoch") void change.epoch;
+  });
   await store.close();
 }

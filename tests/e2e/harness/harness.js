@@ -30,12 +30,17 @@ async function ensureChannel(store, channelId) {
   }
 }
 
-// The store's MLS group (created on first use) and a memory-backed helper whose key packages get added.
-async function ensureGroup(store) {
+async function ensureHelper() {
   if (!helper) {
     helper = await openStore({ name: `helper-${crypto.randomUUID()}`, backend: 'memory' });
     await helper.mlsCreateIdentity(encoder.encode('helper'));
   }
+  return helper;
+}
+
+// The store's MLS group (created on first use) and a memory-backed helper whose key packages get added.
+async function ensureGroup(store) {
+  await ensureHelper();
   if (!(await store.mlsIdentity())) await store.mlsCreateIdentity(encoder.encode('owner'));
   const saved = await store.kvGet('harness', 'group');
   if (saved) return saved;
@@ -62,6 +67,53 @@ window.h = {
   },
 
   role: (name) => stores[name]?.role,
+
+  // Records the changes this tab is told of: all of them, and those of one channel (with the store-wide ones).
+  watch(name, channelId) {
+    const plain = (change) => ({ ...change, ...(change.groupId ? { groupId: hex(change.groupId) } : {}) });
+    window.changesSeen ??= {};
+    const seen = { all: [], channel: [] };
+    window.changesSeen[name] = seen;
+    stores[name].subscribe(null, (changes) => seen.all.push(...changes.map(plain)));
+    stores[name].subscribe({ channelId }, (changes) => seen.channel.push(...changes.map(plain)));
+    return true;
+  },
+
+  // The ids of messages fromSeq..=toSeq of the channel, paged as an app would after hearing of them.
+  async pageRange(name, channelId, fromSeq, toSeq) {
+    const page = await stores[name].chatPage(channelId, { after: fromSeq - 1, limit: toSeq - fromSeq + 1 });
+    return page.messages.map((m) => m.messageId);
+  },
+
+  // Writes for the tabs that watch: appends, a batch rolled back (its second message's id is stored in another
+  // channel), more appends, then two MLS messages from the helper processed into the channel at once.
+  async writeForWatchers(name, channelId) {
+    const store = stores[name];
+    const message = (id) => ({ messageId: id, sender: encoder.encode('writer'), body: encoder.encode(id) });
+    await ensureChannel(store, channelId);
+    await ensureChannel(store, `${channelId}-other`);
+    await store.chatAppendMessage(`${channelId}-other`, message('taken'));
+    await store.chatAppendMessages(channelId, [message('n1'), message('n2'), message('n3')]);
+    let rolledBack = null;
+    try {
+      await store.chatAppendMessages(channelId, [message('n4'), message('taken')]);
+    } catch (error) {
+      rolledBack = error.code;
+    }
+    await store.chatAppendMessages(channelId, [message('n4'), message('n5')]);
+    const sender = await ensureHelper();
+    if (!(await store.mlsIdentity())) await store.mlsCreateIdentity(encoder.encode('writer'));
+    const [{ keyPackage }] = await store.mlsGenerateKeyPackages(1);
+    const groupId = await sender.mlsCreateGroup();
+    const { welcome } = await sender.mlsAddMembers(groupId, [keyPackage]);
+    await sender.mlsMergePendingCommit(groupId);
+    const welcomeId = await store.mlsReceiveWelcome(welcome);
+    await store.mlsProcessWelcome(welcomeId);
+    await store.mlsConfirmWelcome(welcomeId);
+    const incoming = [await sender.mlsEncrypt(groupId, encoder.encode('m1')), await sender.mlsEncrypt(groupId, encoder.encode('m2'))];
+    const results = await store.mlsProcessMessages(groupId, channelId, incoming);
+    return { rolledBack, kinds: results.map((r) => r.kind), groupId: hex(groupId) };
+  },
 
   // Opens `name` as its owner with a key, then as relays (other workers of this page) with other keys, and
   // reports what each relay got: its role and the channels it read, or the error code. Then the owner rekeys,

@@ -1,0 +1,214 @@
+//! Change events: what a write changed, told to the store's `onChange` listener once the write is durable.
+//! Each write method names its own changes from its result (a rolled-back or failed write names none), so
+//! a listener never hears of something the store does not hold. The package's Worker passes them to every
+//! tab that has the store open (`store.subscribe` in the client).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Array, Function, Object, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use super::convert::{bytes, integer, set};
+use super::JsStore;
+use crate::chat::Appended;
+use crate::store::{Store, StoreError};
+
+/// One change a committed write made.
+pub(super) enum Change {
+    ChannelCreated {
+        channel_id: String,
+    },
+    ChannelArchived {
+        channel_id: String,
+        archived: bool,
+    },
+    ChannelDeleted {
+        channel_id: String,
+    },
+    /// New messages, sequences `from_seq..=to_seq` (appends assign consecutive sequences).
+    MessagesAppended {
+        channel_id: String,
+        from_seq: i64,
+        to_seq: i64,
+    },
+    MessagesProcessed {
+        channel_id: String,
+        seqs: Vec<i64>,
+    },
+    MessagesPruned {
+        channel_id: String,
+        count: i64,
+    },
+    MembersChanged {
+        channel_id: String,
+    },
+    /// The group is at `epoch` now (created, joined, or a commit merged).
+    GroupEpoch {
+        group_id: Vec<u8>,
+        epoch: u64,
+    },
+    GroupDeleted {
+        group_id: Vec<u8>,
+    },
+    KeyValue {
+        namespace: String,
+        key: String,
+    },
+    /// A full backup replaced the store: everything may have changed.
+    StoreReplaced,
+    /// A history backup was merged in: channels and messages were added.
+    HistoryMerged,
+}
+
+impl Change {
+    /// The appended messages of a batch, if any was new.
+    pub(super) fn appended(channel_id: &str, appended: &[Appended]) -> Option<Change> {
+        let mut seqs = appended.iter().filter(|a| !a.duplicate).map(|a| a.seq);
+        let first = seqs.next()?;
+        let (from_seq, to_seq) =
+            seqs.fold((first, first), |(lo, hi), seq| (lo.min(seq), hi.max(seq)));
+        Some(Change::MessagesAppended {
+            channel_id: channel_id.to_owned(),
+            from_seq,
+            to_seq,
+        })
+    }
+
+    fn to_js(&self) -> JsValue {
+        let object = Object::new();
+        let kind = |name: &str| set(&object, "type", &JsValue::from_str(name));
+        let channel = |id: &str| set(&object, "channelId", &JsValue::from_str(id));
+        match self {
+            Change::ChannelCreated { channel_id } => {
+                kind("channelCreated");
+                channel(channel_id);
+            }
+            Change::ChannelArchived {
+                channel_id,
+                archived,
+            } => {
+                kind("channelArchived");
+                channel(channel_id);
+                set(&object, "archived", &(*archived).into());
+            }
+            Change::ChannelDeleted { channel_id } => {
+                kind("channelDeleted");
+                channel(channel_id);
+            }
+            Change::MessagesAppended {
+                channel_id,
+                from_seq,
+                to_seq,
+            } => {
+                kind("messagesAppended");
+                channel(channel_id);
+                set(&object, "fromSeq", &integer(*from_seq));
+                set(&object, "toSeq", &integer(*to_seq));
+            }
+            Change::MessagesProcessed { channel_id, seqs } => {
+                kind("messagesProcessed");
+                channel(channel_id);
+                let list: Array = seqs.iter().map(|seq| integer(*seq)).collect();
+                set(&object, "seqs", &list);
+            }
+            Change::MessagesPruned { channel_id, count } => {
+                kind("messagesPruned");
+                channel(channel_id);
+                set(&object, "count", &integer(*count));
+            }
+            Change::MembersChanged { channel_id } => {
+                kind("membersChanged");
+                channel(channel_id);
+            }
+            Change::GroupEpoch { group_id, epoch } => {
+                kind("groupEpoch");
+                set(&object, "groupId", &bytes(group_id));
+                // Epochs stay far below 2^53.
+                set(&object, "epoch", &JsValue::from_f64(*epoch as f64));
+            }
+            Change::GroupDeleted { group_id } => {
+                kind("groupDeleted");
+                set(&object, "groupId", &bytes(group_id));
+            }
+            Change::KeyValue { namespace, key } => {
+                kind("keyValue");
+                set(&object, "namespace", &JsValue::from_str(namespace));
+                set(&object, "key", &JsValue::from_str(key));
+            }
+            Change::StoreReplaced => kind("storeReplaced"),
+            Change::HistoryMerged => kind("historyMerged"),
+        }
+        object.into()
+    }
+}
+
+/// `change` when `happened`, else nothing.
+pub(super) fn changes_if(happened: bool, change: impl FnOnce() -> Change) -> Vec<Change> {
+    happened.then(change).into_iter().collect()
+}
+
+/// The listener of one open store.
+#[derive(Default)]
+pub(super) struct ChangeListener {
+    callback: RefCell<Option<Function>>,
+}
+
+impl ChangeListener {
+    fn tell(&self, changes: &[Change]) {
+        if changes.is_empty() {
+            return;
+        }
+        let Some(callback) = self.callback.borrow().clone() else {
+            return;
+        };
+        let list: Array = changes.iter().map(Change::to_js).collect();
+        // A throwing listener is the app's bug; the write it hears of succeeded all the same.
+        let _ = callback.call1(&JsValue::UNDEFINED, &list);
+    }
+}
+
+impl JsStore {
+    /// As `spawn`, for a write that names its changes: they go to the listener after the write is durable,
+    /// before its Promise resolves.
+    pub(super) fn spawn_changing<F, Fut>(&self, f: F) -> Promise
+    where
+        F: FnOnce(Rc<Store>) -> Fut + 'static,
+        Fut: std::future::Future<Output = Result<(JsValue, Vec<Change>), StoreError>> + 'static,
+    {
+        let store = self.current();
+        let listener = self.changes.clone();
+        future_to_promise(async move {
+            let store = store?;
+            let (out, changes) = match f(store.clone()).await {
+                Ok(done) => done,
+                Err(error) => {
+                    return Err(error.with_quota_recognized(store.backend()).await.into())
+                }
+            };
+            store.sync().await?;
+            listener.tell(&changes);
+            Ok(out)
+        })
+    }
+}
+
+#[wasm_bindgen(js_class = Store)]
+impl JsStore {
+    /// Calls `listener(changes)` after each write through this object is durable, with what it changed:
+    /// `{ type: "messagesAppended", channelId, fromSeq, toSeq }`, `"messagesProcessed"` (`seqs`),
+    /// `"messagesPruned"` (`count`), `"channelCreated"`, `"channelArchived"` (`archived`),
+    /// `"channelDeleted"`, `"membersChanged"`, `"groupEpoch"` (`groupId`, `epoch`), `"groupDeleted"`,
+    /// `"keyValue"` (`namespace`, `key`), `"storeReplaced"`, `"historyMerged"`. A failed or rolled-back
+    /// write calls nothing. `null` removes the listener. The client (`openStore` of the package) delivers
+    /// them to every tab through `store.subscribe`.
+    #[wasm_bindgen(js_name = onChange)]
+    pub fn on_change(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "((changes: StoreChange[]) => void) | null")]
+        listener: Option<Function>,
+    ) {
+        *self.changes.callback.borrow_mut() = listener;
+    }
+}
