@@ -4,16 +4,13 @@
 //! tab that has the store open (`store.subscribe` in the client).
 
 use std::cell::RefCell;
-use std::rc::Rc;
 
-use js_sys::{Array, Function, Object, Promise};
+use js_sys::{Array, Function, Object};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 use super::convert::{bytes, integer, set};
 use super::JsStore;
 use crate::chat::Appended;
-use crate::store::{Store, StoreError};
 
 /// One change a committed write made.
 pub(super) enum Change {
@@ -156,7 +153,7 @@ pub(super) struct ChangeListener {
 }
 
 impl ChangeListener {
-    fn tell(&self, changes: &[Change]) {
+    pub(super) fn tell(&self, changes: &[Change]) {
         if changes.is_empty() {
             return;
         }
@@ -166,31 +163,6 @@ impl ChangeListener {
         let list: Array = changes.iter().map(Change::to_js).collect();
         // A throwing listener is the app's bug; the write it hears of succeeded all the same.
         let _ = callback.call1(&JsValue::UNDEFINED, &list);
-    }
-}
-
-impl JsStore {
-    /// As `spawn`, for a write that names its changes: they go to the listener after the write is durable,
-    /// before its Promise resolves.
-    pub(super) fn spawn_changing<F, Fut>(&self, f: F) -> Promise
-    where
-        F: FnOnce(Rc<Store>) -> Fut + 'static,
-        Fut: std::future::Future<Output = Result<(JsValue, Vec<Change>), StoreError>> + 'static,
-    {
-        let store = self.current();
-        let listener = self.changes.clone();
-        future_to_promise(async move {
-            let store = store?;
-            let (out, changes) = match f(store.clone()).await {
-                Ok(done) => done,
-                Err(error) => {
-                    return Err(error.with_quota_recognized(store.backend()).await.into())
-                }
-            };
-            store.sync().await?;
-            listener.tell(&changes);
-            Ok(out)
-        })
     }
 }
 

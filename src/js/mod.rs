@@ -12,6 +12,7 @@ mod chat;
 mod convert;
 mod error;
 mod mls;
+mod spawn;
 #[cfg(feature = "test-hooks")]
 mod test_hooks;
 mod types;
@@ -126,28 +127,6 @@ impl JsStore {
 
     fn current(&self) -> Result<Rc<Store>, StoreError> {
         self.inner.borrow().clone().ok_or(StoreError::Closed)
-    }
-
-    /// Runs a store operation as a Promise. The store is taken when the method is called, so a call made
-    /// before `close()` completes even if the Promise runs after it.
-    fn spawn<F, Fut>(&self, f: F) -> Promise
-    where
-        F: FnOnce(Rc<Store>) -> Fut + 'static,
-        Fut: std::future::Future<Output = Result<JsValue, StoreError>> + 'static,
-    {
-        let store = self.current();
-        future_to_promise(async move {
-            let store = store?;
-            let out = match f(store.clone()).await {
-                Ok(out) => out,
-                Err(error) => {
-                    return Err(error.with_quota_recognized(store.backend()).await.into())
-                }
-            };
-            // Resolve only once the operation is durable (IndexedDB: its pages are committed there).
-            store.sync().await?;
-            Ok(out)
-        })
     }
 }
 
