@@ -3,6 +3,7 @@
 # on stdout, one per line.
 # Usage: bash scripts/bench.sh                        every benchmark (tests/bench_*.rs)
 #        bash scripts/bench.sh bench_mls bench_chat   only the ones named
+#        BENCH_ENGINE=firefox bash scripts/bench.sh bench_catch_up   in headless Firefox (geckodriver)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh >&2
@@ -13,7 +14,14 @@ fi
 # cargo with the wasm-bindgen test runner builds only the benchmark asked for (wasm-pack would build every
 # test target in release first). The runner drives Chromium through chromedriver with ./webdriver.json.
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
-export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
+if [ "${BENCH_ENGINE:-chromium}" = firefox ]; then
+  # The runner picks the browser by which driver variable is set.
+  unset CHROMEDRIVER
+  GECKODRIVER="$(command -v geckodriver)"
+  export GECKODRIVER
+else
+  export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
+fi
 export WASM_BINDGEN_TEST_TIMEOUT=900
 for bench in "$@"; do
   if [ -f "examples/$bench.rs" ]; then

@@ -77,7 +77,8 @@ impl Transaction<'_> {
     /// # Errors
     /// SQLite refuses the savepoint.
     pub fn savepoint(&self) -> SqlResult<Savepoint<'_>> {
-        self.conn.execute_batch("SAVEPOINT part")?;
+        // Cached statements: a catch-up batch opens one savepoint per message.
+        self.conn.execute("SAVEPOINT part", &[])?;
         Ok(Savepoint {
             conn: self.conn,
             finished: false,
@@ -99,7 +100,7 @@ impl Savepoint<'_> {
     /// SQLite refuses the release.
     pub fn release(mut self) -> SqlResult<()> {
         self.finished = true;
-        self.conn.execute_batch("RELEASE part")
+        self.conn.execute("RELEASE part", &[]).map(drop)
     }
 
     /// Undoes the savepoint's writes; the transaction stays open.
