@@ -10,7 +10,7 @@ use mls_web_store::mls::MlsClient;
 use mls_web_store::store::Store;
 
 use super::cleanup;
-use super::mls_support::{pair, reopen, store_with_identity};
+use super::mls_support::{group_data_rows, pair, reopen, store_with_identity};
 
 fn channel(store: &Store, channel_id: &str, group_id: &[u8]) {
     channel_on(store, channel_id, Some(group_id));
@@ -293,17 +293,7 @@ pub async fn catch_up_failure_mid_batch_leaves_no_trace(choice: BackendChoice) {
         channel_id: "c".into(),
         messages: queued,
     };
-    let group_state = |store: &Store| -> Vec<Vec<u8>> {
-        store
-            .connection()
-            .query_map(
-                "SELECT group_data FROM mls_group_data ORDER BY group_id, data_type",
-                &[],
-                |row| row.get(0),
-            )
-            .unwrap()
-    };
-    let before = group_state(&bob_store);
+    let before = group_data_rows(&bob_store);
     bob_store
         .connection()
         .execute_batch(
@@ -317,7 +307,7 @@ pub async fn catch_up_failure_mid_batch_leaves_no_trace(choice: BackendChoice) {
         "{failed:?}"
     );
     assert!(bob_store.connection().is_autocommit());
-    assert_eq!(group_state(&bob_store), before);
+    assert_eq!(group_data_rows(&bob_store), before);
     assert!(bodies(&bob_store, "c").is_empty());
     bob_store
         .connection()

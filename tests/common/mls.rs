@@ -3,14 +3,15 @@
 
 use mls_web_store::backend::BackendChoice;
 use mls_web_store::mls::{Incoming, MlsError, WelcomeConfig, WelcomeState};
-use mls_web_store::store::Store;
 use openmls::prelude::tls_codec::{Deserialize as _, Serialize as _};
 use openmls::prelude::*;
 use openmls::test_utils::storage_state::GroupStorageState;
 use openmls_basic_credential::SignatureKeyPair;
 use openmls_memory_storage::MemoryStorage;
 
-use super::mls_support::{ciphersuite, mls_row_counts, reopen, store_with_identity, TeeProvider};
+use super::mls_support::{
+    ciphersuite, group_data_rows, mls_row_counts, reopen, store_with_identity, TeeProvider,
+};
 use super::{cleanup, close_fully, unique_name};
 
 const T0: i64 = 1_800_000_000_000;
@@ -427,17 +428,7 @@ pub async fn mls_failed_operations_leave_no_trace(choice: BackendChoice) {
     let (alice_name, alice_store) = store_with_identity("atomic", "alice", choice).await;
     let alice = alice_store.mls();
     let group_id = alice.create_group(None).unwrap();
-    let snapshot = |store: &Store| -> Vec<Vec<u8>> {
-        store
-            .connection()
-            .query_map(
-                "SELECT group_data FROM mls_group_data ORDER BY group_id, data_type",
-                &[],
-                |row| row.get(0),
-            )
-            .unwrap()
-    };
-    let before = (snapshot(&alice_store), mls_row_counts(&alice_store));
+    let before = (group_data_rows(&alice_store), mls_row_counts(&alice_store));
     assert!(matches!(
         alice.add_members(&group_id, &[b"garbage".to_vec()]),
         Err(MlsError::InvalidMessage { .. })
@@ -452,7 +443,7 @@ pub async fn mls_failed_operations_leave_no_trace(choice: BackendChoice) {
         Err(MlsError::GroupNotFound(_))
     ));
     assert_eq!(
-        (snapshot(&alice_store), mls_row_counts(&alice_store)),
+        (group_data_rows(&alice_store), mls_row_counts(&alice_store)),
         before
     );
     assert!(alice_store.connection().is_autocommit());
@@ -460,7 +451,7 @@ pub async fn mls_failed_operations_leave_no_trace(choice: BackendChoice) {
     // A write that fails inside OpenMLS's operation (after it changed its in-memory group) rolls back, and
     // the store forgets that in-memory group: the next call works from what storage holds.
     alice.encrypt(&group_id, b"warm").unwrap();
-    let before = snapshot(&alice_store);
+    let before = group_data_rows(&alice_store);
     alice_store
         .connection()
         .execute_batch(
@@ -469,15 +460,15 @@ pub async fn mls_failed_operations_leave_no_trace(choice: BackendChoice) {
         )
         .unwrap();
     assert!(alice.encrypt(&group_id, b"lost").is_err());
-    assert_eq!(snapshot(&alice_store), before);
+    assert_eq!(group_data_rows(&alice_store), before);
     alice_store
         .connection()
         .execute_batch("DROP TRIGGER refuse_group_writes")
         .unwrap();
     alice.encrypt(&group_id, b"after").unwrap();
-    let live = snapshot(&alice_store);
+    let live = group_data_rows(&alice_store);
     let alice_store = reopen(&alice_name, alice_store, choice).await;
-    assert_eq!(snapshot(&alice_store), live);
+    assert_eq!(group_data_rows(&alice_store), live);
     alice_store
         .mls()
         .encrypt(&group_id, b"after reopen")

@@ -68,6 +68,18 @@ pub fn ciphersuite() -> openmls::prelude::Ciphersuite {
     CIPHERSUITE
 }
 
+/// Every stored group value, in a fixed order: equal before and after an operation that must leave no trace.
+pub fn group_data_rows(store: &Store) -> Vec<Vec<u8>> {
+    store
+        .connection()
+        .query_map(
+            "SELECT group_data FROM mls_group_data ORDER BY group_id, data_type",
+            &[],
+            |row| row.get(0),
+        )
+        .expect("group data")
+}
+
 /// Rows left in every MLS table.
 pub fn mls_row_counts(store: &Store) -> Vec<(String, i64)> {
     [
