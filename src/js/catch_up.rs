@@ -9,9 +9,9 @@ use super::changes::Change;
 use super::convert::{
     bytes, field, integer, optional_integer_arg, optional_string, required_bytes, set,
 };
+use super::mls::set_commit;
 use super::JsStore;
 use crate::catch_up::{Inbox, IncomingMessage, Processed};
-use crate::chat::Appended;
 use crate::store::StoreError;
 
 /// A message given as its bytes, or as `{ message, messageId?, sentAtMs? }`.
@@ -78,12 +78,7 @@ fn processed_object(processed: Processed) -> JsValue {
         Processed::Commit {
             epoch,
             still_member,
-        } => {
-            set(&object, "kind", &"commit".into());
-            // Epochs stay far below 2^53.
-            set(&object, "epoch", &JsValue::from_f64(epoch as f64));
-            set(&object, "stillMember", &still_member.into());
-        }
+        } => set_commit(&object, epoch, still_member),
         Processed::Proposal => set(&object, "kind", &"proposal".into()),
         Processed::Own => set(&object, "kind", &"own".into()),
         Processed::Rejected { code, reason } => {
@@ -101,24 +96,15 @@ fn results_array(results: Vec<Processed>) -> Array {
 
 /// What an inbox's results changed: the messages stored in its channel, the epoch its commits reached.
 fn inbox_changes(inbox: &Inbox, results: &[Processed]) -> Vec<Change> {
-    let stored: Vec<Appended> = results
-        .iter()
-        .filter_map(|processed| match processed {
-            Processed::Application {
-                seq, message_id, ..
-            } => Some(Appended {
-                seq: *seq,
-                message_id: message_id.clone(),
-                duplicate: false,
-            }),
-            _ => None,
-        })
-        .collect();
+    let stored = results.iter().filter_map(|processed| match processed {
+        Processed::Application { seq, .. } => Some(*seq),
+        _ => None,
+    });
     let epoch = results.iter().rev().find_map(|processed| match processed {
         Processed::Commit { epoch, .. } => Some(*epoch),
         _ => None,
     });
-    Change::appended(&inbox.channel_id, &stored)
+    Change::appended(&inbox.channel_id, stored)
         .into_iter()
         .chain(epoch.map(|epoch| Change::GroupEpoch {
             group_id: inbox.group_id.clone(),

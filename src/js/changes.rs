@@ -12,6 +12,11 @@ use super::convert::{bytes, integer, set};
 use super::JsStore;
 use crate::chat::Appended;
 
+/// The sequences of the messages an append added (duplicates were not written).
+pub(super) fn new_seqs(appended: &[Appended]) -> impl Iterator<Item = i64> + '_ {
+    appended.iter().filter(|a| !a.duplicate).map(|a| a.seq)
+}
+
 /// One change a committed write made.
 pub(super) enum Change {
     ChannelCreated {
@@ -60,9 +65,12 @@ pub(super) enum Change {
 }
 
 impl Change {
-    /// The appended messages of a batch, if any was new.
-    pub(super) fn appended(channel_id: &str, appended: &[Appended]) -> Option<Change> {
-        let mut seqs = appended.iter().filter(|a| !a.duplicate).map(|a| a.seq);
+    /// The messages a write added, given their sequences, if it added any.
+    pub(super) fn appended(
+        channel_id: &str,
+        new_seqs: impl IntoIterator<Item = i64>,
+    ) -> Option<Change> {
+        let mut seqs = new_seqs.into_iter();
         let first = seqs.next()?;
         let (from_seq, to_seq) =
             seqs.fold((first, first), |(lo, hi), seq| (lo.min(seq), hi.max(seq)));

@@ -4,7 +4,7 @@
 use js_sys::{Array, Object, Promise};
 use wasm_bindgen::prelude::*;
 
-use super::changes::{changes_if, Change};
+use super::changes::{changes_if, new_seqs, Change};
 use super::convert::{
     byte_arrays, bytes, field, integer, optional_bool, optional_bytes, optional_integer,
     optional_integer_arg, optional_string, required_bytes, set,
@@ -246,7 +246,7 @@ impl JsStore {
                 idempotency.as_ref(),
                 now_ms(),
             )?;
-            let changes = Change::appended(&channel_id, std::slice::from_ref(&appended));
+            let changes = Change::appended(&channel_id, new_seqs(std::slice::from_ref(&appended)));
             Ok((appended_object(&appended), changes.into_iter().collect()))
         })
     }
@@ -273,7 +273,7 @@ impl JsStore {
                 idempotency.as_ref(),
                 now_ms(),
             )?;
-            let changes = Change::appended(&channel_id, &appended);
+            let changes = Change::appended(&channel_id, new_seqs(&appended));
             Ok((
                 list(&appended, appended_object),
                 changes.into_iter().collect(),

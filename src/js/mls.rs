@@ -53,6 +53,13 @@ fn epoch_value(epoch: u64) -> JsValue {
     JsValue::from_f64(epoch as f64)
 }
 
+/// `{ kind: "commit", epoch, stillMember }`, as one message's result and in a catch-up's.
+pub(super) fn set_commit(object: &Object, epoch: u64, still_member: bool) {
+    set(object, "kind", &"commit".into());
+    set(object, "epoch", &epoch_value(epoch));
+    set(object, "stillMember", &still_member.into());
+}
+
 #[wasm_bindgen(js_class = Store)]
 impl JsStore {
     /// Creates this store's MLS identity (basic credential for `identity`, new Ed25519 key pair). Resolves to
@@ -220,9 +227,7 @@ impl JsStore {
                     epoch,
                     still_member,
                 } => {
-                    set(&object, "kind", &"commit".into());
-                    set(&object, "epoch", &epoch_value(epoch));
-                    set(&object, "stillMember", &still_member.into());
+                    set_commit(&object, epoch, still_member);
                     changes.push(Change::GroupEpoch { group_id, epoch });
                 }
                 Incoming::Proposal => set(&object, "kind", &"proposal".into()),
