@@ -6,4 +6,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 wasm-pack build --release --target web --no-pack --out-dir target/e2e-pkg -- --features test-hooks >&2
-cp pkg-templates/*.js pkg-templates/*.d.ts target/e2e-pkg/
+bash scripts/lib/build-js.sh target/e2e-pkg

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the release package the demo page loads and npm ships (www/pkg): the wasm as an ES module for the
 # web, shrunk by wasm-opt -Oz from npm's binaryen (tools/), plus the client, worker and loader from
-# pkg-templates/.
+# pkg-templates/src (TypeScript, compiled with declarations).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -14,4 +14,4 @@ tools/node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers 
   --enable-multivalue --enable-reference-types \
   www/pkg/mls_web_store_bg.wasm -o www/pkg/mls_web_store_bg.opt.wasm
 mv www/pkg/mls_web_store_bg.opt.wasm www/pkg/mls_web_store_bg.wasm
-cp pkg-templates/*.js pkg-templates/*.d.ts www/pkg/
+bash scripts/lib/build-js.sh www/pkg

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every check and test: formatting, clippy (host and wasm32), native tests, the browser suites in
+# Runs every check and test: formatting, clippy (host and wasm32), native tests, the Node unit tests of the
+# package's TypeScript, the browser suites in
 # Chromium, Firefox and WebKitGTK (main thread and dedicated worker), the demo end to end, the size budget,
 # the npm package in a Vite app, the crash suite and the private-mode / stuck-holder suite, each in all
 # three engines. Installs what is missing first. E2E_ENGINES=chromium,firefox limits the end-to-end suites.
@@ -23,6 +24,9 @@ cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 step "native tests"
 cargo test
+
+step "Node unit tests of the package's TypeScript (ownership state machine on fake locks and channels)"
+bash scripts/test-node.sh
 
 # One wasm test binary per browser context; the benchmarks (feature "bench") and the native source checks
 # (native_checks.rs, run by `cargo test` above) are not browser tests.

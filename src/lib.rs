@@ -11,6 +11,7 @@
 //! Platform split: the `cfg(target_family = "wasm")` gates below are the crate's only ones. Everything that
 //! touches SQLite or the browser is wasm-only; the rest also builds and tests natively.
 
+pub mod api_manifest;
 pub mod archive;
 pub mod backend;
 pub mod error_code;

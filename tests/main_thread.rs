@@ -425,3 +425,31 @@ async fn js_on_change_tells_each_durable_write() {
     one(store.close()).await;
     common::cleanup(&name, BackendChoice::Memory).await;
 }
+
+/// The generated TypeScript manifest (from `api_manifest`) names exactly the wasm `Store`'s exports: a
+/// method added to the bindings without a manifest entry (or the reverse) fails here.
+#[wasm_bindgen_test]
+async fn the_wasm_store_exports_exactly_the_manifest_methods() {
+    use mls_web_store::api_manifest::{STORE_METHODS, STORE_NON_CALLS};
+    use std::collections::BTreeSet;
+    let store = mls_web_store::js::open_store(
+        common::unique_name("manifest"),
+        Some("memory".into()),
+        JsValue::UNDEFINED,
+    )
+    .await
+    .expect("open a memory store");
+    let store = JsValue::from(store);
+    let prototype = js_sys::Object::get_prototype_of(&store);
+    let exported: BTreeSet<String> = js_sys::Object::get_own_property_names(&prototype)
+        .iter()
+        .filter_map(|name| name.as_string())
+        .filter(|name| name != "constructor" && name != "free" && !name.starts_with("__"))
+        .collect();
+    let listed: BTreeSet<String> = STORE_METHODS
+        .iter()
+        .map(|method| method.wasm_name.to_owned())
+        .chain(STORE_NON_CALLS.iter().map(|name| (*name).to_owned()))
+        .collect();
+    assert_eq!(exported, listed);
+}

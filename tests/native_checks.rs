@@ -2,13 +2,16 @@
 //! conformance suite's registration, and the error codes every other place restates (the TypeScript
 //! declaration, the JS client's literals, the README's tables) against the one `ErrorCode` list.
 //!
-//! `UPDATE_GENERATED=1 cargo test --test native_checks` rewrites the generated TypeScript declaration.
+//! `UPDATE_GENERATED=1 cargo test --test native_checks` rewrites the generated TypeScript manifest
+//! (`pkg-templates/src/manifest.ts`: error codes, the store's methods, backend and lock names).
 #![cfg(not(target_family = "wasm"))]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use mls_web_store::api_manifest::{self, Namespace, STORE_METHODS};
+use mls_web_store::backend::{Backend, BackendChoice, INDEXED_DB_DATABASE_PREFIX};
 use mls_web_store::ErrorCode;
 
 fn root() -> PathBuf {
@@ -139,7 +142,14 @@ const LAYERS: &[&[&str]] = &[
     &["chat", "mls", "kv", "backup"],
     &["sql", "archive"],
     &["vfs"],
-    &["backend", "schema", "platform", "hex", "error_code"],
+    &[
+        "backend",
+        "schema",
+        "platform",
+        "hex",
+        "error_code",
+        "api_manifest",
+    ],
 ];
 
 fn layer_of(module: &str) -> usize {
@@ -298,49 +308,163 @@ fn every_suite_test_is_registered() {
     );
 }
 
-fn error_codes_declaration() -> String {
+fn quoted(items: impl IntoIterator<Item = impl std::fmt::Display>) -> String {
+    items
+        .into_iter()
+        .map(|item| format!("'{item}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The TypeScript every piece of the package (client, Worker, loader) takes these facts from.
+fn manifest_module() -> String {
     let mut text = String::from(
-        "// Generated from src/error_code.rs by tests/native_checks.rs (UPDATE_GENERATED=1 cargo test --test\n\
-         // native_checks): every `code` an error of this package can carry.\n\
+        "// Generated from src/api_manifest.rs, src/error_code.rs and src/backend/mod.rs by\n\
+         // tests/native_checks.rs (UPDATE_GENERATED=1 cargo test --test native_checks). Do not edit.\n\n\
+         /** Every `code` an error of this package can carry. */\n\
          export type ErrorCode =\n",
     );
     for code in ErrorCode::ALL {
         text.push_str(&format!("  | '{code}'\n"));
     }
     text.pop();
-    text.push_str(";\n");
-    text
+    text.push_str(";\n\n");
+    text.push_str(&format!(
+        "export const ERROR_CODES: readonly ErrorCode[] = [{}];\n\n",
+        quoted(ErrorCode::ALL.iter().map(|code| code.as_str()))
+    ));
+    text.push_str(
+        "/** read: asked again of the next owner when the owning tab goes away before answering; write and\n\
+         * stream: answered OWNER_CHANGED then (a write may or may not have been applied; a stream's caller\n\
+         * already has pieces). */\n\
+         export type Access = 'read' | 'write' | 'stream';\n\n\
+         /** Every call an app makes on a store, by the name it carries across the Worker protocol, with the\n\
+         * wasm `Store` export that runs it. */\n\
+         export const METHODS = {\n",
+    );
+    for method in STORE_METHODS {
+        text.push_str(&format!(
+            "  '{}': {{ wasm: '{}', access: '{}' }},\n",
+            method.qualified_name(),
+            method.wasm_name,
+            method.access.as_str()
+        ));
+    }
+    text.push_str(
+        "} as const satisfies Record<string, { wasm: string; access: Access }>;\n\n\
+         export type MethodName = keyof typeof METHODS;\n\n",
+    );
+    text.push_str(&format!(
+        "/** The store's properties that group its methods (`store.chat.page(...)`). */\n\
+         export const NAMESPACES = [{}] as const;\n\
+         export type NamespaceName = (typeof NAMESPACES)[number];\n\n",
+        quoted(Namespace::NESTED.iter().map(|n| n.as_str()))
+    ));
+    let backends = [Backend::Opfs, Backend::IndexedDb, Backend::Memory];
+    text.push_str(&format!(
+        "export type BackendChoice = {};\n\
+         export type Backend = {};\n\n\
+         /** The backends a store opened with each choice can end up on. */\n\
+         export const BACKEND_CANDIDATES: {{ readonly [C in BackendChoice]: readonly Backend[] }} = {{\n",
+        BackendChoice::ALL
+            .iter()
+            .map(|c| format!("'{}'", c.as_str()))
+            .collect::<Vec<_>>()
+            .join(" | "),
+        backends
+            .iter()
+            .map(|b| format!("'{}'", b.as_str()))
+            .collect::<Vec<_>>()
+            .join(" | "),
+    ));
+    for choice in BackendChoice::ALL {
+        text.push_str(&format!(
+            "  {}: [{}],\n",
+            choice.as_str(),
+            quoted(choice.candidates().iter().map(|b| b.as_str()))
+        ));
+    }
+    text.push_str("};\n\n");
+    text.push_str(&format!(
+        "/** A store's Web Lock and BroadcastChannel are named this prefix + the store's name. */\n\
+         export const LOCK_PREFIX = '{}';\n\
+         export const lockName = (store: string): string => `${{LOCK_PREFIX}}${{store}}`;\n\n\
+         /** The IndexedDB database holding store `name`'s pages is named this prefix + `name`. */\n\
+         export const INDEXED_DB_DATABASE_PREFIX = '{}';\n",
+        api_manifest::LOCK_PREFIX,
+        INDEXED_DB_DATABASE_PREFIX
+    ));
+    // A string continuation drops the space that opens each line of a doc comment.
+    text.replace("\n*", "\n *")
 }
 
 #[test]
-fn typescript_declares_exactly_the_rust_error_codes() {
-    let path = root().join("pkg-templates/error-codes.d.ts");
-    let expected = error_codes_declaration();
+fn typescript_manifest_is_generated_from_rust() {
+    let path = root().join("pkg-templates/src/manifest.ts");
+    let expected = manifest_module();
     if std::env::var_os("UPDATE_GENERATED").is_some() {
-        fs::write(&path, &expected).expect("write error-codes.d.ts");
+        fs::write(&path, &expected).expect("write manifest.ts");
     }
     let actual = fs::read_to_string(&path).unwrap_or_default();
     assert!(
         actual == expected,
-        "pkg-templates/error-codes.d.ts is stale: run UPDATE_GENERATED=1 cargo test --test native_checks"
+        "pkg-templates/src/manifest.ts is stale: run UPDATE_GENERATED=1 cargo test --test native_checks"
     );
-    let index = fs::read_to_string(root().join("pkg-templates/index.d.ts")).expect("index.d.ts");
-    assert!(
-        index.contains("readonly code: ErrorCode;"),
-        "StoreError.code is typed"
-    );
+    assert_eq!(api_manifest::lock_name("a"), "mls-web-store:a");
+}
+
+/// The package's TypeScript sources, for the checks below.
+fn typescript_sources() -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    for dir in ["pkg-templates/src"] {
+        for entry in fs::read_dir(root().join(dir)).expect("pkg-templates/src") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_some_and(|ext| ext == "ts") && !path.ends_with("manifest.ts") {
+                let text = fs::read_to_string(&path).expect("read ts");
+                out.push((path, text));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn typescript_restates_no_manifest_fact() {
+    // The lock name and the read/write split come from manifest.ts only.
+    for (path, text) in typescript_sources() {
+        for prefix in [api_manifest::LOCK_PREFIX, INDEXED_DB_DATABASE_PREFIX] {
+            // As a string, or a template literal's start (`'mls-web-store/direct'` names the loader, not a
+            // database).
+            for written in [
+                format!("'{prefix}'"),
+                format!("\"{prefix}\""),
+                format!("`{prefix}${{"),
+            ] {
+                assert!(
+                    !text.contains(&written),
+                    "{} restates {prefix}, which manifest.ts exports",
+                    path.display()
+                );
+            }
+        }
+        for method in STORE_METHODS
+            .iter()
+            .filter(|m| m.namespace != Namespace::Store)
+        {
+            assert!(
+                !text.contains(&format!("'{}'", method.wasm_name)),
+                "{} names the wasm export {}: go through METHODS",
+                path.display(),
+                method.wasm_name
+            );
+        }
+    }
 }
 
 #[test]
 fn js_client_and_readme_use_only_known_codes_and_document_all() {
     let known: BTreeSet<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
-    let templates = root().join("pkg-templates");
-    for entry in fs::read_dir(&templates).expect("pkg-templates") {
-        let path = entry.expect("entry").path();
-        if path.extension().is_none_or(|ext| ext != "js") {
-            continue;
-        }
-        let text = fs::read_to_string(&path).expect("read js");
+    for (path, text) in typescript_sources() {
         for (at, _) in text.match_indices('\'') {
             let rest = &text[at + 1..];
             let literal: String = rest

@@ -24,7 +24,7 @@ async function openMember(member) {
     persist: true,
     onRoleChange: () => showStatus(),
   });
-  if (!(await store.mlsIdentity())) await store.mlsCreateIdentity(encoder.encode(member));
+  if (!(await store.mls.identity())) await store.mls.createIdentity(encoder.encode(member));
   // Writes made in another tab (or by this one) arrive as change events: the view follows without a reload.
   store.subscribe(null, () => { if (member === me) renderSoon(); });
   return store;
@@ -56,34 +56,34 @@ async function showStatus() {
 async function createChannel(name) {
   const creator = stores[me];
   const joiner = stores[other()];
-  const groupId = await creator.mlsCreateGroup();
-  const [{ keyPackage }] = await joiner.mlsGenerateKeyPackages(1);
-  const { welcome } = await creator.mlsAddMembers(groupId, [keyPackage]);
-  await creator.mlsMergePendingCommit(groupId);
-  const welcomeId = await joiner.mlsReceiveWelcome(welcome);
-  await joiner.mlsProcessWelcome(welcomeId);
-  await joiner.mlsConfirmWelcome(welcomeId);
+  const groupId = await creator.mls.createGroup();
+  const [{ keyPackage }] = await joiner.mls.generateKeyPackages(1);
+  const { welcome } = await creator.mls.addMembers(groupId, [keyPackage]);
+  await creator.mls.mergePendingCommit(groupId);
+  const welcomeId = await joiner.mls.receiveWelcome(welcome);
+  await joiner.mls.processWelcome(welcomeId);
+  await joiner.mls.confirmWelcome(welcomeId);
   const channelId = `ch-${hex(groupId)}`;
   for (const store of [creator, joiner]) {
-    await store.chatCreateChannel({ channelId, name: encoder.encode(name), groupId, creator: encoder.encode(me) });
+    await store.chat.createChannel({ channelId, name: encoder.encode(name), groupId, creator: encoder.encode(me) });
   }
   return channelId;
 }
 
 async function send(text) {
   const { channelId, groupId } = currentChannel;
-  const ciphertext = await stores[me].mlsEncrypt(groupId, encoder.encode(text));
+  const ciphertext = await stores[me].mls.encrypt(groupId, encoder.encode(text));
   const messageId = crypto.randomUUID();
-  await stores[me].chatAppendMessage(channelId, { messageId, sender: encoder.encode(me), body: encoder.encode(text) });
+  await stores[me].chat.appendMessage(channelId, { messageId, sender: encoder.encode(me), body: encoder.encode(text) });
   // The receiver decrypts and stores in one durable transaction (a batch of one here; an app catching up
   // after a day offline passes everything queued at once).
-  const [incoming] = await stores[other()].mlsProcessMessages(groupId, channelId, [{ message: ciphertext, messageId }]);
+  const [incoming] = await stores[other()].mls.processMessages(groupId, channelId, [{ message: ciphertext, messageId }]);
   if (incoming.kind !== 'application') throw new Error(`expected an application message, got ${incoming.kind}`);
 }
 
 async function render() {
   document.querySelectorAll('.me').forEach((node) => { node.textContent = me; });
-  const channels = await stores[me].chatListChannels();
+  const channels = await stores[me].chat.listChannels();
   if (currentChannel && !channels.some((c) => c.channelId === currentChannel.channelId)) currentChannel = null;
   if (!currentChannel && channels.length > 0) currentChannel = channels[0];
   const list = $('channels');
@@ -105,7 +105,7 @@ async function render() {
     messages.replaceChildren();
   } else {
     show('channel-title', `# ${decoder.decode(currentChannel.name)} as ${me}`);
-    const page = await stores[me].chatPage(currentChannel.channelId, { limit: 100 });
+    const page = await stores[me].chat.page(currentChannel.channelId, { limit: 100 });
     messages.replaceChildren(...page.messages.reverse().map((message) => {
       const item = document.createElement('li');
       const sender = decoder.decode(message.sender);
@@ -150,7 +150,7 @@ $('new-channel').onsubmit = (event) => {
   run(async () => {
     const channelId = await createChannel(name);
     $('channel-name').value = '';
-    currentChannel = await stores[me].chatChannel(channelId);
+    currentChannel = await stores[me].chat.channel(channelId);
     await render();
   });
 };
@@ -168,7 +168,7 @@ $('export').onclick = () => run(async () => {
   // straight to a file (`(await showSaveFilePicker()).createWritable()` where the browser has it); the demo
   // collects it into a Blob and offers it as a download, which works in every browser. (Read with a reader:
   // `new Response(stream).blob()` would turn a failure's StoreError into a TypeError without its code.)
-  const reader = stores[me].exportBackupStream({ passphrase: $('passphrase').value, onProgress: progress('export') }).getReader();
+  const reader = stores[me].backup.exportStream({ passphrase: $('passphrase').value, onProgress: progress('export') }).getReader();
   const pieces = [];
   for (let next = await reader.read(); !next.done; next = await reader.read()) pieces.push(next.value);
   const blob = new Blob(pieces);
@@ -190,7 +190,7 @@ $('wipe').onclick = () => run(async () => {
 $('import-file').onchange = (event) => run(async () => {
   const [file] = event.target.files;
   if (!file) return;
-  const manifest = await stores[me].importBackup(file, { passphrase: $('passphrase').value, onProgress: progress('import') });
+  const manifest = await stores[me].backup.import(file, { passphrase: $('passphrase').value, onProgress: progress('import') });
   event.target.value = '';
   currentChannel = null;
   show('backup-status', `restored ${manifest.messages} messages in ${manifest.channels} channels`);

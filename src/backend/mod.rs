@@ -62,6 +62,40 @@ impl fmt::Display for Backend {
     }
 }
 
+impl BackendChoice {
+    /// Every choice, in the order the JS API documents them.
+    pub const ALL: [BackendChoice; 4] = [
+        BackendChoice::Auto,
+        BackendChoice::Opfs,
+        BackendChoice::IndexedDb,
+        BackendChoice::Memory,
+    ];
+
+    /// The name the JS API takes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackendChoice::Auto => "auto",
+            BackendChoice::Opfs => "opfs",
+            BackendChoice::IndexedDb => "indexeddb",
+            BackendChoice::Memory => "memory",
+        }
+    }
+
+    /// The backends a store opened with this choice can end up on (`Auto`: OPFS where it works, else
+    /// IndexedDB; never memory).
+    pub fn candidates(self) -> &'static [Backend] {
+        match self {
+            BackendChoice::Auto => &[Backend::Opfs, Backend::IndexedDb],
+            BackendChoice::Opfs => &[Backend::Opfs],
+            BackendChoice::IndexedDb => &[Backend::IndexedDb],
+            BackendChoice::Memory => &[Backend::Memory],
+        }
+    }
+}
+
+/// The IndexedDB database of store `name` (the IndexedDB backend's pages) is named this prefix + `name`.
+pub const INDEXED_DB_DATABASE_PREFIX: &str = "mls-web-store/";
+
 /// A backend name that is not one of `auto`, `opfs`, `indexeddb`, `memory`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown backend {0:?}; expected \"auto\", \"opfs\", \"indexeddb\" or \"memory\"")]
@@ -71,13 +105,10 @@ impl FromStr for BackendChoice {
     type Err = UnknownBackend;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "auto" => Ok(BackendChoice::Auto),
-            "opfs" => Ok(BackendChoice::Opfs),
-            "indexeddb" => Ok(BackendChoice::IndexedDb),
-            "memory" => Ok(BackendChoice::Memory),
-            other => Err(UnknownBackend(other.to_owned())),
-        }
+        BackendChoice::ALL
+            .into_iter()
+            .find(|choice| choice.as_str() == s)
+            .ok_or_else(|| UnknownBackend(s.to_owned()))
     }
 }
 

@@ -120,7 +120,7 @@ export interface ExportBackupInPiecesOptions extends ExportBackupOptions {
 export interface ImportBackupOptions extends OpenBackupOptions {
   onProgress?: (done: number, total: number, phase: BackupPhase) => void;
 }
-import type { ErrorCode } from "./error-codes.js";
-export type { ErrorCode } from "./error-codes.js";
+import type { ErrorCode } from "./manifest.js";
+export type { ErrorCode } from "./manifest.js";
 export interface MlsWebStoreError extends Error { name: "MlsWebStoreError"; code: ErrorCode; }
 "#;

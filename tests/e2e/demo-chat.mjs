@@ -53,7 +53,7 @@ async function runDemo(engine) {
     await loaded();
     const beforeInit = await page.run(async () => {
       const direct = await import('./pkg/direct.js');
-      const asyncCode = await direct.openStore('x', 'memory').then(() => 'opened', (error) => error.code);
+      const asyncCode = await direct.openStore({ name: 'x', backend: 'memory' }).then(() => 'opened', (error) => error.code);
       let syncCode = 'no error';
       try { direct.latestSchemaVersion(); } catch (error) { syncCode = error.code; }
       return `${asyncCode} ${syncCode}`;
@@ -63,12 +63,12 @@ async function runDemo(engine) {
       const { openStore, transfer, StoreError } = await import('./pkg/index.js');
       const store = await openStore({ name: 'client-check', backend: 'memory' });
       const value = Uint8Array.from([1, 2, 3]);
-      await store.kvPut('a', 'b', transfer(value));
-      const back = await store.kvGet('a', 'b');
+      await store.kv.put('a', 'b', transfer(value));
+      const back = await store.kv.get('a', 'b');
       let code = 'none';
-      try { await store.chatChannel('missing'); } catch (error) { code = `${error instanceof StoreError} ${error.code}`; }
+      try { await store.chat.channel('missing'); } catch (error) { code = `${error instanceof StoreError} ${error.code}`; }
       await store.close();
-      const closed = await store.kvGet('a', 'b').then(() => 'resolved', (error) => error.code);
+      const closed = await store.kv.get('a', 'b').then(() => 'resolved', (error) => error.code);
       return `${value.byteLength} ${Array.from(back).join(',')} ${code} ${closed}`;
     });
     check('client: transferred argument moved, result back, typed error, calls after close rejected', client === '0 1,2,3 true CHANNEL_NOT_FOUND STORE_CLOSED', client);

@@ -25,13 +25,13 @@ export async function clientUse(): Promise<void> {
   const role: StoreRole = store.role;
   const persisted: boolean = store.persisted;
   const version: number = await store.schemaVersion();
-  const channel: Channel = await store.chatCreateChannel({ channelId: "c", creator: new Uint8Array([1]) });
-  const page: MessagePage = await store.chatPage(channel.channelId, { limit: 10 });
-  await store.chatAppendMessage("c", { sender: new Uint8Array([1]), body: transfer(new Uint8Array(16)) });
+  const channel: Channel = await store.chat.createChannel({ channelId: "c", creator: new Uint8Array([1]) });
+  const page: MessagePage = await store.chat.page(channel.channelId, { limit: 10 });
+  await store.chat.appendMessage("c", { sender: new Uint8Array([1]), body: transfer(new Uint8Array(16)) });
   // @ts-expect-error a message needs a body
-  await store.chatAppendMessage("c", { sender: new Uint8Array([1]) });
-  const backup: Blob = await store.exportBackup({ passphrase: "p", onProgress: (done: number, total: number) => void [done, total] });
-  await store.importBackup(backup, { passphrase: "p", onProgress: (done: number, total: number, phase: BackupPhase) => void [done, total, phase] });
+  await store.chat.appendMessage("c", { sender: new Uint8Array([1]) });
+  const backup: Blob = await store.backup.export({ passphrase: "p", onProgress: (done: number, total: number) => void [done, total] });
+  await store.backup.import(backup, { passphrase: "p", onProgress: (done: number, total: number, phase: BackupPhase) => void [done, total, phase] });
   const unsubscribe: () => void = store.subscribe({ channelId: "c", types: ["messagesAppended", "ownerChanged"] }, (changes: ClientChange[]) => {
     for (const change of changes) {
       if (change.type === "messagesAppended") void (change.toSeq - change.fromSeq);
@@ -41,10 +41,19 @@ export async function clientUse(): Promise<void> {
   unsubscribe();
   // @ts-expect-error: not a change type.
   store.subscribe({ types: ["messageAppended"] }, () => {});
-  // The client's subscribe replaces the wasm's onChange.
-  // @ts-expect-error: onChange is the in-worker API's.
+  // The wasm's onChange is the Worker's own: apps subscribe.
+  // @ts-expect-error: no onChange on the client.
   store.onChange(null);
-  const pieces: ReadableStream<Uint8Array> = store.exportBackupStream({ passphrase: "p" });
+  // @ts-expect-error: the flat names are gone; methods live in their namespace.
+  await store.chatPage("c", { limit: 1 });
+  // @ts-expect-error: test hooks are not part of the typed API.
+  await store.debug.simulateStorageFull(true);
+  // @ts-expect-error: arguments are typed from the Rust exports (a channel id is a string).
+  await store.chat.page(7, { limit: 1 });
+  const epoch: number = await store.mls.groupEpoch(new Uint8Array(16));
+  const entry: Uint8Array | undefined = await store.kv.get("n", "k");
+  void [epoch, entry];
+  const pieces: ReadableStream<Uint8Array> = store.backup.exportStream({ passphrase: "p" });
   void pieces;
   const browsed = await openBackup(backup, { passphrase: "p" });
   const channels: Channel[] = await browsed.listChannels();
@@ -54,7 +63,7 @@ export async function clientUse(): Promise<void> {
   await store.close();
   const existed: boolean = await deleteStore({ name: "alice" });
   try {
-    await store.kvGet("a", "b");
+    await store.kv.get("a", "b");
   } catch (error) {
     if (error instanceof StoreError && error.code === "STORE_CLOSED") return;
     // @ts-expect-error: the codes are a closed union, so a misspelled one does not compile.
@@ -65,9 +74,16 @@ export async function clientUse(): Promise<void> {
 
 export async function directUse(): Promise<void> {
   await init();
-  const store = await openInWorker("bob", "opfs");
-  store.onChange((changes) => {
+  const store = await openInWorker({ name: "bob", backend: "opfs" });
+  const stop: () => void = store.subscribe(null, (changes) => {
     for (const change of changes) if (change.type === "groupEpoch") void change.epoch;
   });
+  stop();
+  // In the worker the wasm answers directly: synchronous methods stay synchronous.
+  const version: number = store.schemaVersion();
+  const page: MessagePage = await store.chat.page("c", { limit: 10 });
+  // @ts-expect-error: the flat names are gone here too.
+  await store.chatPage("c", { limit: 10 });
+  void [version, page];
   await store.close();
 }

@@ -1,5 +1,6 @@
-// Type-checks the generated declarations the way an app uses them (`tsc --noEmit`, run by
-// scripts/e2e-demo.sh after the package is built into www/pkg). Never executed.
+// Type-checks the in-worker loader's generated declarations (direct.d.ts, over the wasm's own) the way an app
+// uses them (`tsc --noEmit --strict`, run by scripts/e2e-demo.sh after the package is built into www/pkg).
+// Never executed.
 import init, {
   openStore,
   openBackup,
@@ -11,24 +12,24 @@ import init, {
   type BackupManifest,
   type ImportedBackup,
   type MlsWebStoreError,
-} from "../../www/pkg/mls_web_store.js";
+} from "../../www/pkg/direct.js";
 
 export async function typedUse(): Promise<void> {
   await init();
   const key = crypto.getRandomValues(new Uint8Array(32));
-  const store = await openStore("alice", "auto", { key });
+  const store = await openStore({ name: "alice", backend: "auto", key });
   const backend: string = store.backend;
 
-  const channel: Channel = await store.chatCreateChannel({ channelId: "c", creator: new Uint8Array([1]) });
+  const channel: Channel = await store.chat.createChannel({ channelId: "c", creator: new Uint8Array([1]) });
   const lastSeq: number = channel.lastSeq;
-  const page: MessagePage = await store.chatPage("c", { limit: 10 });
+  const page: MessagePage = await store.chat.page("c", { limit: 10 });
   const first: Message | undefined = page.messages[0];
   const body: Uint8Array | undefined = first?.body;
-  const appended = await store.chatAppendMessage("c", { sender: new Uint8Array([1]), body: new Uint8Array([2]) }, { idempotencyKey: "k" });
+  const appended = await store.chat.appendMessage("c", { sender: new Uint8Array([1]), body: new Uint8Array([2]) }, { idempotencyKey: "k" });
   const seq: number = appended.seq;
 
-  const group: Uint8Array = await store.mlsCreateGroup(undefined);
-  const incoming: MlsIncoming = await store.mlsProcessMessage(group, new Uint8Array());
+  const group: Uint8Array = await store.mls.createGroup(undefined);
+  const incoming: MlsIncoming = await store.mls.processMessage(group, new Uint8Array());
   if (incoming.kind === "application") {
     const sender: Uint8Array = incoming.sender;
     void sender;
@@ -37,7 +38,7 @@ export async function typedUse(): Promise<void> {
     void epoch;
   }
 
-  const caughtUp: ProcessedMessage[] = await store.mlsProcessMessages(group, "c", [
+  const caughtUp: ProcessedMessage[] = await store.mls.processMessages(group, "c", [
     new Uint8Array(),
     { message: new Uint8Array(), messageId: "ds-1", sentAtMs: 1 },
   ]);
@@ -50,21 +51,21 @@ export async function typedUse(): Promise<void> {
       void code;
     }
   }
-  const perGroup: ProcessedMessage[][] = await store.mlsProcessInboxes([{ groupId: group, channelId: "c", messages: [] }]);
+  const perGroup: ProcessedMessage[][] = await store.mls.processInboxes([{ groupId: group, channelId: "c", messages: [] }]);
   void perGroup;
   // @ts-expect-error: an inbox names its channel.
-  await store.mlsProcessInboxes([{ groupId: group, messages: [] }]);
+  await store.mls.processInboxes([{ groupId: group, messages: [] }]);
 
-  const blob: Blob = await store.exportBackup({ passphrase: "pw", onProgress: (done, total) => void (done / total) });
+  const blob: Blob = await store.backup.export({ passphrase: "pw", onProgress: (done, total) => void (done / total) });
   // @ts-expect-error: a message needs a body.
-  await store.chatAppendMessage("c", { sender: new Uint8Array([1]) });
-  const manifest: BackupManifest = await store.importBackup(blob, { passphrase: "pw" });
-  const history = await store.exportBackup({ scope: "history", channels: ["c"], sinceMs: 0, untilMs: Date.now() });
-  const imported: ImportedBackup = await store.importBackup(history);
+  await store.chat.appendMessage("c", { sender: new Uint8Array([1]) });
+  const manifest: BackupManifest = await store.backup.import(blob, { passphrase: "pw" });
+  const history = await store.backup.export({ scope: "history", channels: ["c"], sinceMs: 0, untilMs: Date.now() });
+  const imported: ImportedBackup = await store.backup.import(history);
   const added: number | undefined = imported.merged?.messagesAdded;
   const scope: "full" | "history" = imported.scope;
   // @ts-expect-error: the scope is 'full' or 'history'.
-  await store.exportBackup({ scope: "everything" });
+  await store.backup.export({ scope: "everything" });
   const browsed = await openBackup(blob, { passphrase: "pw" });
   const channels: Channel[] = browsed.listChannels();
   const messages: number = browsed.manifest.messages;

@@ -30,7 +30,7 @@ pub(crate) struct Fence {
 
 /// The IndexedDB database name of store `name`.
 pub(crate) fn database_name(name: &str) -> String {
-    format!("mls-web-store/{name}")
+    format!("{}{name}", crate::backend::INDEXED_DB_DATABASE_PREFIX)
 }
 
 /// An IndexedDB failure, with the DOMException's name when there is one.

@@ -3,6 +3,7 @@
 // (Node) at once over HTTP (POST /report to the server that serves this page), so the test knows what was
 // acknowledged even when the page, the worker or the browser dies a moment later.
 import { openStore, deleteStore, storageEstimate } from './pkg/index.js';
+import { INDEXED_DB_DATABASE_PREFIX, lockName } from './pkg/manifest.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -24,7 +25,7 @@ const report = (...args) => {
 
 async function ensureChannel(store, channelId) {
   try {
-    await store.chatCreateChannel({ channelId, creator: encoder.encode('harness') });
+    await store.chat.createChannel({ channelId, creator: encoder.encode('harness') });
   } catch (error) {
     if (error.code !== 'CHANNEL_EXISTS') throw error;
   }
@@ -33,7 +34,7 @@ async function ensureChannel(store, channelId) {
 async function ensureHelper() {
   if (!helper) {
     helper = await openStore({ name: `helper-${crypto.randomUUID()}`, backend: 'memory' });
-    await helper.mlsCreateIdentity(encoder.encode('helper'));
+    await helper.mls.createIdentity(encoder.encode('helper'));
   }
   return helper;
 }
@@ -41,11 +42,11 @@ async function ensureHelper() {
 // The store's MLS group (created on first use) and a memory-backed helper whose key packages get added.
 async function ensureGroup(store) {
   await ensureHelper();
-  if (!(await store.mlsIdentity())) await store.mlsCreateIdentity(encoder.encode('owner'));
-  const saved = await store.kvGet('harness', 'group');
+  if (!(await store.mls.identity())) await store.mls.createIdentity(encoder.encode('owner'));
+  const saved = await store.kv.get('harness', 'group');
   if (saved) return saved;
-  const groupId = await store.mlsCreateGroup();
-  await store.kvPut('harness', 'group', groupId);
+  const groupId = await store.mls.createGroup();
+  await store.kv.put('harness', 'group', groupId);
   return groupId;
 }
 
@@ -81,7 +82,7 @@ window.h = {
 
   // The ids of messages fromSeq..=toSeq of the channel, paged as an app would after hearing of them.
   async pageRange(name, channelId, fromSeq, toSeq) {
-    const page = await stores[name].chatPage(channelId, { after: fromSeq - 1, limit: toSeq - fromSeq + 1 });
+    const page = await stores[name].chat.page(channelId, { after: fromSeq - 1, limit: toSeq - fromSeq + 1 });
     return page.messages.map((m) => m.messageId);
   },
 
@@ -92,26 +93,26 @@ window.h = {
     const message = (id) => ({ messageId: id, sender: encoder.encode('writer'), body: encoder.encode(id) });
     await ensureChannel(store, channelId);
     await ensureChannel(store, `${channelId}-other`);
-    await store.chatAppendMessage(`${channelId}-other`, message('taken'));
-    await store.chatAppendMessages(channelId, [message('n1'), message('n2'), message('n3')]);
+    await store.chat.appendMessage(`${channelId}-other`, message('taken'));
+    await store.chat.appendMessages(channelId, [message('n1'), message('n2'), message('n3')]);
     let rolledBack = null;
     try {
-      await store.chatAppendMessages(channelId, [message('n4'), message('taken')]);
+      await store.chat.appendMessages(channelId, [message('n4'), message('taken')]);
     } catch (error) {
       rolledBack = error.code;
     }
-    await store.chatAppendMessages(channelId, [message('n4'), message('n5')]);
+    await store.chat.appendMessages(channelId, [message('n4'), message('n5')]);
     const sender = await ensureHelper();
-    if (!(await store.mlsIdentity())) await store.mlsCreateIdentity(encoder.encode('writer'));
-    const [{ keyPackage }] = await store.mlsGenerateKeyPackages(1);
-    const groupId = await sender.mlsCreateGroup();
-    const { welcome } = await sender.mlsAddMembers(groupId, [keyPackage]);
-    await sender.mlsMergePendingCommit(groupId);
-    const welcomeId = await store.mlsReceiveWelcome(welcome);
-    await store.mlsProcessWelcome(welcomeId);
-    await store.mlsConfirmWelcome(welcomeId);
-    const incoming = [await sender.mlsEncrypt(groupId, encoder.encode('m1')), await sender.mlsEncrypt(groupId, encoder.encode('m2'))];
-    const results = await store.mlsProcessMessages(groupId, channelId, incoming);
+    if (!(await store.mls.identity())) await store.mls.createIdentity(encoder.encode('writer'));
+    const [{ keyPackage }] = await store.mls.generateKeyPackages(1);
+    const groupId = await sender.mls.createGroup();
+    const { welcome } = await sender.mls.addMembers(groupId, [keyPackage]);
+    await sender.mls.mergePendingCommit(groupId);
+    const welcomeId = await store.mls.receiveWelcome(welcome);
+    await store.mls.processWelcome(welcomeId);
+    await store.mls.confirmWelcome(welcomeId);
+    const incoming = [await sender.mls.encrypt(groupId, encoder.encode('m1')), await sender.mls.encrypt(groupId, encoder.encode('m2'))];
+    const results = await store.mls.processMessages(groupId, channelId, incoming);
     return { rolledBack, kinds: results.map((r) => r.kind), groupId: hex(groupId) };
   },
 
@@ -126,7 +127,7 @@ window.h = {
       try {
         const relay = await openStore({ name: store, key: relayKey });
         const role = relay.role;
-        const channels = (await relay.chatListChannels()).length;
+        const channels = (await relay.chat.listChannels()).length;
         await relay.close();
         return { label, role, channels };
       } catch (error) {
@@ -187,7 +188,7 @@ window.h = {
           sender: encoder.encode(tag),
           body: encoder.encode(`batch ${batch} message ${i} `.repeat(4)),
         }));
-        await store.chatAppendMessages(channelId, messages);
+        await store.chat.appendMessages(channelId, messages);
         report('batch', tag, batch);
         acknowledged();
       }
@@ -195,13 +196,13 @@ window.h = {
     const commits = (async () => {
       // Alternately add the helper and remove it again: odd epochs have two members, even epochs one.
       while (mls && !stop) {
-        if ((await store.mlsMembers(groupId)).length > 1) {
-          await store.mlsRemoveMembers(groupId, [encoder.encode('helper')]);
+        if ((await store.mls.members(groupId)).length > 1) {
+          await store.mls.removeMembers(groupId, [encoder.encode('helper')]);
         } else {
-          const [{ keyPackage }] = await helper.mlsGenerateKeyPackages(1);
-          await store.mlsAddMembers(groupId, [keyPackage]);
+          const [{ keyPackage }] = await helper.mls.generateKeyPackages(1);
+          await store.mls.addMembers(groupId, [keyPackage]);
         }
-        report('epoch', tag, await store.mlsMergePendingCommit(groupId));
+        report('epoch', tag, await store.mls.mergePendingCommit(groupId));
         acknowledged();
       }
     })();
@@ -220,7 +221,7 @@ window.h = {
       const message = { messageId: `${tag}-${i}`, sender: encoder.encode(tag), body: encoder.encode(`${tag} ${i}`) };
       for (;;) {
         try {
-          await store.chatAppendMessage(channelId, message);
+          await store.chat.appendMessage(channelId, message);
           report('message', tag, i);
           break;
         } catch (error) {
@@ -241,21 +242,21 @@ window.h = {
     await ensureChannel(store, channelId);
     const messages = [];
     for (let after = afterSeq; ;) {
-      const page = await store.chatPage(channelId, { after, limit: 1000 });
+      const page = await store.chat.page(channelId, { after, limit: 1000 });
       for (const m of page.messages) messages.push([m.messageId, m.seq]);
       if (!page.hasMore || page.messages.length === 0) break;
       after = page.messages[page.messages.length - 1].seq;
     }
     const integrity = await store.integrityCheck();
-    const result = { messages, integrity, count: await store.chatMessageCount(channelId) };
+    const result = { messages, integrity, count: await store.chat.messageCount(channelId) };
     if (mls) {
-      const groupId = await store.kvGet('harness', 'group');
+      const groupId = await store.kv.get('harness', 'group');
       if (groupId) {
-        result.epoch = await store.mlsGroupEpoch(groupId);
+        result.epoch = await store.mls.groupEpoch(groupId);
         // A commit made but not merged before the kill is still pending: drop it, as an app would.
-        await store.mlsClearPendingCommit(groupId);
-        result.members = (await store.mlsMembers(groupId)).length;
-        const ciphertext = await store.mlsEncrypt(groupId, encoder.encode('still works'));
+        await store.mls.clearPendingCommit(groupId);
+        result.members = (await store.mls.members(groupId)).length;
+        const ciphertext = await store.mls.encrypt(groupId, encoder.encode('still works'));
         result.encrypts = ciphertext.length > 0;
       }
     }
@@ -270,7 +271,7 @@ window.h = {
     let written = 0;
     for (; written < max; written += 1) {
       try {
-        await store.chatAppendMessage(channelId, { messageId: `${tag}-${written}`, sender: encoder.encode(tag), body });
+        await store.chat.appendMessage(channelId, { messageId: `${tag}-${written}`, sender: encoder.encode(tag), body });
       } catch (error) {
         return { written, error: { code: error.code, message: error.message, name: error.name }, estimate: await storageEstimate() };
       }
@@ -280,14 +281,14 @@ window.h = {
 
   async kv(name, op, key, value) {
     const store = stores[name];
-    if (op === 'put') return store.kvPut('harness', key, encoder.encode(value));
-    const bytes = await store.kvGet('harness', key);
+    if (op === 'put') return store.kv.put('harness', key, encoder.encode(value));
+    const bytes = await store.kv.get('harness', key);
     return bytes ? decoder.decode(bytes) : null;
   },
 
   // What Chromium does to a damaged IndexedDB after a crash: the database is gone.
   discardIndexedDb: (name) => new Promise((resolve, reject) => {
-    const request = indexedDB.deleteDatabase(`mls-web-store/${name}`);
+    const request = indexedDB.deleteDatabase(`${INDEXED_DB_DATABASE_PREFIX}${name}`);
     request.onsuccess = () => resolve();
     request.onerror = () => reject(request.error);
   }),
@@ -307,7 +308,7 @@ window.h = {
 
   // A Web Lock on the store taken by this page and never let go, with nobody answering pings: a stuck holder.
   holdLock: (name) => new Promise((held) => {
-    navigator.locks.request(`mls-web-store:${name}`, () => {
+    navigator.locks.request(lockName(name), () => {
       held(true);
       return new Promise(() => {});
     }).catch(() => {});
@@ -325,7 +326,7 @@ window.h = {
   async append(name, messageId) {
     await ensureChannel(stores[name], 'c');
     try {
-      await stores[name].chatAppendMessage('c', { messageId, sender: encoder.encode('page'), body: encoder.encode(messageId) });
+      await stores[name].chat.appendMessage('c', { messageId, sender: encoder.encode('page'), body: encoder.encode(messageId) });
       return { ok: true };
     } catch (error) {
       return { ok: false, code: error.code };
@@ -333,7 +334,7 @@ window.h = {
   },
 
   async messageIds(name) {
-    const page = await stores[name].chatPage('c', { after: 0, limit: 1000 });
+    const page = await stores[name].chat.page('c', { after: 0, limit: 1000 });
     return page.messages.map((m) => m.messageId);
   },
 
@@ -354,26 +355,26 @@ window.h = {
       for (let next = await reader.read(); !next.done; next = await reader.read()) pieces.push(next.value);
       return new Blob(pieces);
     };
-    const exportAborted = await code(collect(store.exportBackupStream({ signal: aborted() })));
+    const exportAborted = await code(collect(store.backup.exportStream({ signal: aborted() })));
     const phases = new Set();
-    const blob = await collect(store.exportBackupStream({ onProgress: (done, total, phase) => phases.add(phase) }));
-    await store.kvPut('harness', 'mark', encoder.encode('after the backup'));
-    const importAborted = await code(store.importBackup(blob, { signal: aborted() }));
-    const markKept = decoder.decode((await store.kvGet('harness', 'mark')) ?? new Uint8Array());
-    const manifest = await store.importBackup(blob, { onProgress: (done, total, phase) => phases.add(phase) });
-    const markAfterImport = (await store.kvGet('harness', 'mark')) === undefined;
+    const blob = await collect(store.backup.exportStream({ onProgress: (done, total, phase) => phases.add(phase) }));
+    await store.kv.put('harness', 'mark', encoder.encode('after the backup'));
+    const importAborted = await code(store.backup.import(blob, { signal: aborted() }));
+    const markKept = decoder.decode((await store.kv.get('harness', 'mark')) ?? new Uint8Array());
+    const manifest = await store.backup.import(blob, { onProgress: (done, total, phase) => phases.add(phase) });
+    const markAfterImport = (await store.kv.get('harness', 'mark')) === undefined;
     // A history backup merges: what the store has stays, nothing is added twice.
-    const history = await collect(store.exportBackupStream({ scope: 'history' }));
-    await store.kvPut('harness', 'mark', encoder.encode('after the history'));
-    const imported = await store.importBackup(history, { onProgress: (done, total, phase) => phases.add(phase) });
-    const markAfterMerge = decoder.decode((await store.kvGet('harness', 'mark')) ?? new Uint8Array());
+    const history = await collect(store.backup.exportStream({ scope: 'history' }));
+    await store.kv.put('harness', 'mark', encoder.encode('after the history'));
+    const imported = await store.backup.import(history, { onProgress: (done, total, phase) => phases.add(phase) });
+    const markAfterMerge = decoder.decode((await store.kv.get('harness', 'mark')) ?? new Uint8Array());
     return {
       exportAborted, bytes: blob.size, importAborted, markKept, formatVersion: manifest.formatVersion, markAfterImport,
       phases: [...phases], historyScope: imported.scope, merged: imported.merged, markAfterMerge,
     };
   },
 
-  simulateStorageFull: (name, on) => stores[name].debugSimulateStorageFull(on),
+  simulateStorageFull: (name, on) => stores[name].debug.simulateStorageFull(on),
   estimate: storageEstimate,
   hex,
   unhex,

@@ -4,6 +4,7 @@
 // lock, open), { op: 'append', messageId } (write one message), { op: 'close' }. It answers
 // { ok, value } or { ok: false, code }.
 import init, { openStore } from './pkg/direct.js';
+import { lockName } from './pkg/manifest.js';
 
 let store = null;
 const ready = init();
@@ -13,21 +14,21 @@ async function handle({ op, name, backend, messageId }) {
   await ready;
   if (op === 'open') {
     await new Promise((granted) => {
-      navigator.locks.request(`mls-web-store:${name}`, () => {
+      navigator.locks.request(lockName(name), () => {
         granted();
         return new Promise(() => {}); // held until this worker is terminated
       });
     });
-    store = await openStore(name, backend);
+    store = await openStore({ name, backend });
     try {
-      await store.chatCreateChannel({ channelId: 'c', creator: encoder.encode('stale') });
+      await store.chat.createChannel({ channelId: 'c', creator: encoder.encode('stale') });
     } catch (error) {
       if (error.code !== 'CHANNEL_EXISTS') throw error;
     }
     return store.backend;
   }
   if (op === 'append') {
-    await store.chatAppendMessage('c', { messageId, sender: encoder.encode('stale'), body: encoder.encode(messageId) });
+    await store.chat.appendMessage('c', { messageId, sender: encoder.encode('stale'), body: encoder.encode(messageId) });
     return true;
   }
   if (op === 'close') {

@@ -1,0 +1,101 @@
+// The in-worker API for apps that already run in a worker (OPFS needs a dedicated Worker): the same
+// namespaced store as the client's (`store.chat.page(...)`), each method the wasm export itself, behind a
+// guard so that a call made before `await init()` fails with a clear error (code NOT_INITIALIZED) instead of
+// a TypeError from deep inside the generated glue.
+import wasmInit, * as wasm from './mls_web_store.js';
+import { Subscribers, type ChangeFilter, type ClientChange } from './changes.js';
+import { METHODS, type BackendChoice, type ErrorCode } from './manifest.js';
+import { freezeNamespaces, methodsOf, namespaced, type StoreMethods } from './namespaces.js';
+import type { StoreInfo } from './protocol.js';
+
+export type { ErrorCode } from './manifest.js';
+export type { ChangeFilter, ClientChange } from './changes.js';
+export type * from './mls_web_store.js';
+
+let initialized = false;
+let initializing: Promise<unknown> | null = null;
+
+/** Loads the wasm. Call (and await) once before anything else; later calls return the same Promise. */
+export default function init(moduleOrPath?: Parameters<typeof wasmInit>[0]): Promise<unknown> {
+  initializing ??= wasmInit(moduleOrPath).then((exports) => {
+    initialized = true;
+    return exports;
+  });
+  return initializing;
+}
+
+function notInitialized(name: string): Error & { code: ErrorCode } {
+  const error = new Error(`${name}() was called before init(): await init() from 'mls-web-store/direct' first`) as Error & { code: ErrorCode };
+  error.name = 'MlsWebStoreError';
+  error.code = 'NOT_INITIALIZED';
+  return error;
+}
+
+/** A store opened in this worker: its methods grouped as on the client, each the wasm export. */
+export type DirectStore = StoreMethods<false> & Readonly<Omit<StoreInfo, 'schemaVersion' | 'methods'>> & {
+  /** Calls `callback` after each durable write through this store with what it changed (those changes that
+   * pass `filter`). Returns the function that unsubscribes. */
+  subscribe(filter: ChangeFilter | null, callback: (changes: ClientChange[]) => void): () => void;
+  /** Closes the store; calls made after it reject with STORE_CLOSED. */
+  close(): Promise<void>;
+};
+
+export interface DirectOpenOptions {
+  name: string;
+  backend?: BackendChoice;
+  /** 32 bytes: encrypts the database at rest (or opens an encrypted one). */
+  key?: Uint8Array;
+}
+
+type Callable = (...args: unknown[]) => unknown;
+
+/** Opens (creating if needed) store `name` in this worker. */
+export async function openStore({ name, backend = 'auto', key }: DirectOpenOptions): Promise<DirectStore> {
+  if (!initialized) throw notInitialized('openStore');
+  const store = await wasm.openStore(name, backend, key ? { key } : undefined);
+  const subscribers = new Subscribers();
+  store.onChange((changes) => subscribers.deliver(changes));
+  const root = namespaced((method, args) => {
+    const fn = (store as unknown as Record<string, unknown>)[METHODS[method].wasm];
+    if (typeof fn !== 'function') {
+      return Promise.reject(Object.assign(new Error(`this build of the store has no ${method}`), { name: 'MlsWebStoreError', code: 'INVALID_ARGUMENT' }));
+    }
+    return (fn as Callable).apply(store, args);
+  }, new Set(methodsOf(store)));
+  Object.defineProperties(root, {
+    name: { get: () => store.name, enumerable: true },
+    backend: { get: () => store.backend, enumerable: true },
+    backendReason: { get: () => store.backendReason, enumerable: true },
+    persistent: { get: () => store.persistent, enumerable: true },
+    encrypted: { get: () => store.encrypted, enumerable: true },
+  });
+  root.subscribe = (filter: ChangeFilter | null, callback: (changes: ClientChange[]) => void) => subscribers.add(filter, callback);
+  root.close = () => store.close();
+  return freezeNamespaces(root) as unknown as DirectStore;
+}
+
+/** Deletes store `name` on `backend` (it must not be open). Resolves to whether it existed. */
+export async function deleteStore({ name, backend = 'auto' }: { name: string; backend?: BackendChoice }): Promise<boolean> {
+  if (!initialized) throw notInitialized('deleteStore');
+  return wasm.deleteStore(name, backend);
+}
+
+/** Lets go of the OPFS handles of stores no longer open in this worker. */
+export async function releaseOpfs(): Promise<void> {
+  if (!initialized) throw notInitialized('releaseOpfs');
+  return wasm.releaseOpfs();
+}
+
+/** Opens a backup for browsing, without importing it. */
+export async function openBackup(...args: Parameters<typeof wasm.openBackup>): Promise<wasm.Backup> {
+  if (!initialized) throw notInitialized('openBackup');
+  return wasm.openBackup(...args);
+}
+
+/** The schema version this build migrates stores to. */
+export function latestSchemaVersion(): number {
+  if (!initialized) throw notInitialized('latestSchemaVersion');
+  return wasm.latestSchemaVersion();
+}
+
+export { Backup } from './mls_web_store.js';
