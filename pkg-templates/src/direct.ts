@@ -5,7 +5,7 @@
 import wasmInit, * as wasm from './mls_web_store.js';
 import { Subscribers, type ChangeFilter, type ClientChange } from './changes.js';
 import { METHODS, type BackendChoice, type ErrorCode } from './manifest.js';
-import { freezeNamespaces, methodsOf, namespaced, type StoreMethods } from './namespaces.js';
+import { defineFacts, freezeNamespaces, methodsOf, namespaced, type StoreFacts, type StoreMethods } from './namespaces.js';
 import type { StoreInfo } from './protocol.js';
 
 export type { ErrorCode } from './manifest.js';
@@ -62,13 +62,7 @@ export async function openStore({ name, backend = 'auto', key }: DirectOpenOptio
     }
     return (fn as Callable).apply(store, args);
   }, new Set(methodsOf(store)));
-  Object.defineProperties(root, {
-    name: { get: () => store.name, enumerable: true },
-    backend: { get: () => store.backend, enumerable: true },
-    backendReason: { get: () => store.backendReason, enumerable: true },
-    persistent: { get: () => store.persistent, enumerable: true },
-    encrypted: { get: () => store.encrypted, enumerable: true },
-  });
+  defineFacts(root, () => store as unknown as StoreFacts);
   root.subscribe = (filter: ChangeFilter | null, callback: (changes: ClientChange[]) => void) => subscribers.add(filter, callback);
   root.close = () => store.close();
   return freezeNamespaces(root) as unknown as DirectStore;

@@ -7,7 +7,7 @@
 import { Subscribers, type ChangeFilter, type ClientChange } from './changes.js';
 import type { BackendChoice, ErrorCode, MethodName } from './manifest.js';
 import type { BackupManifest, ExportBackupOptions, OpenBackupOptions, Backup } from './mls_web_store.js';
-import { freezeNamespaces, namespaced, type StoreMethods } from './namespaces.js';
+import { defineFacts, freezeNamespaces, namespaced, type StoreMethods } from './namespaces.js';
 import type { ClientMessage, SerializedError, StoreInfo, StoreRole, WorkerMessage } from './protocol.js';
 import type { CallbackMarker, SignalMarker } from './values.js';
 
@@ -236,16 +236,7 @@ export async function openStore({ name, backend = 'auto', key, persist = false, 
   const call = (method: MethodName, args: unknown[]) => connection.request({ op: 'call', method }, args);
   const store = namespaced(call, new Set(info.methods));
   (store.backup as Record<string, unknown>).exportStream = (options: ExportBackupOptions = {}) => exportStream(connection, options);
-  Object.defineProperties(store, {
-    name: { get: () => info.name, enumerable: true },
-    backend: { get: () => info.backend, enumerable: true },
-    backendReason: { get: () => info.backendReason, enumerable: true },
-    persistent: { get: () => info.persistent, enumerable: true },
-    encrypted: { get: () => info.encrypted, enumerable: true },
-    role: { get: () => role, enumerable: true },
-    persisted: { get: () => persisted, enumerable: true },
-    persistence: { get: () => persistence, enumerable: true },
-  });
+  defineFacts(store, () => info, { role: () => role, persisted: () => persisted, persistence: () => persistence });
   Object.assign(store, {
     async rekey(newKey: Uint8Array | null) {
       await call('rekey', [newKey]);

@@ -4,6 +4,7 @@
 // arguments and result are written once, in Rust.
 import { METHODS, NAMESPACES, type MethodName, type NamespaceName } from './manifest.js';
 import type { Store } from './mls_web_store.js';
+import type { StoreInfo } from './protocol.js';
 
 type Methods = typeof METHODS;
 /** The wasm export behind method `Q`, with its generated signature. */
@@ -46,6 +47,23 @@ export function namespaced(
     else groups[method.slice(0, dot)][method.slice(dot + 1)] = run;
   }
   return root;
+}
+
+/** What both store objects tell about the store, read live from `source` (the wasm store, or the info the
+ * client got when it opened). */
+export type StoreFacts = Pick<StoreInfo, 'name' | 'backend' | 'backendReason' | 'persistent' | 'encrypted'>;
+
+/** Adds the store's facts to `root` as read-only properties read from `source()`, and `extra` getters. */
+export function defineFacts(root: object, source: () => StoreFacts, extra: Record<string, () => unknown> = {}): void {
+  const getters: Record<string, () => unknown> = {
+    name: () => source().name,
+    backend: () => source().backend,
+    backendReason: () => source().backendReason,
+    persistent: () => source().persistent,
+    encrypted: () => source().encrypted,
+    ...extra,
+  };
+  for (const [property, get] of Object.entries(getters)) Object.defineProperty(root, property, { get, enumerable: true });
 }
 
 /** Freezes the namespace objects and the store object: apps cannot replace a method by accident. */

@@ -50,7 +50,7 @@ pub enum Scope {
 
 impl Scope {
     /// The scope as JS and the manifest name it.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Scope::Full => "full",
             Scope::History => "history",

@@ -2,19 +2,20 @@
 //! verifies a backup before replacing the store (or merging a history backup into it), `openBackup()`
 //! browses one without importing.
 
-use js_sys::{Function, Object, Promise, Uint8Array};
+use js_sys::{Function, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
 
 use super::backup_values::{
-    abort_check, archive_key, import_options, input_source, manifest_object, merged_object,
-    progress_reporter, scope_and_filter,
+    abort_check, archive_key, import_options, input_source, progress_reporter, scope_and_filter,
 };
 use super::changes::Change;
-use super::chat::{channel_object, list, message_object, page_cursor};
-use super::convert::{field, optional_bool, optional_bytes, optional_integer_arg, set};
+use super::chat::page_cursor;
+use super::convert::{field, optional_bool, optional_bytes, optional_integer_arg};
 use super::error::js_error;
+use super::results::{list, BackupManifestJs, ChannelJs, ImportedBackupJs, MessagePageJs};
+use super::shape::JsType;
 use super::JsStore;
 use crate::backup::{BackupError, BackupView, ExportOptions};
 use crate::store::StoreError;
@@ -169,18 +170,7 @@ impl JsStore {
             } else {
                 Change::StoreReplaced
             };
-            let result = manifest_object(
-                &report.manifest,
-                report.from_schema_version,
-                report.signer,
-                report.format_version,
-            );
-            set(
-                &result,
-                "merged",
-                &report.merged.as_ref().map_or(JsValue::NULL, merged_object),
-            );
-            Ok((result.into(), vec![change]))
+            Ok((ImportedBackupJs::to_js(&report), vec![change]))
         })
     }
 }
@@ -208,13 +198,12 @@ impl JsBackup {
     /// The backup's manifest (`{ schemaVersion, createdAtMs, messages, channels, mlsGroups, signer, ... }`).
     #[wasm_bindgen(getter, unchecked_return_type = "BackupManifest")]
     pub fn manifest(&self) -> JsValue {
-        manifest_object(
+        BackupManifestJs::to_js((
             &self.view.manifest,
             self.view.schema_version,
-            self.view.signer,
+            self.view.signer.as_ref(),
             self.view.format_version,
-        )
-        .into()
+        ))
     }
 
     /// The backup's channels, like `store.chatListChannels`.
@@ -229,7 +218,7 @@ impl JsBackup {
             .chat()?
             .list_channels(archived.unwrap_or(false))
             .map_err(StoreError::from)?;
-        Ok(list(&channels, channel_object))
+        Ok(list::<ChannelJs>(&channels))
     }
 
     /// A page of a channel's messages, like `store.chatPage`.
@@ -245,9 +234,6 @@ impl JsBackup {
             .chat()?
             .page(&channel_id, cursor, limit)
             .map_err(StoreError::from)?;
-        let object = Object::new();
-        set(&object, "messages", &list(&page.messages, message_object));
-        set(&object, "hasMore", &page.has_more.into());
-        Ok(object.into())
+        Ok(MessagePageJs::to_js(&page))
     }
 }

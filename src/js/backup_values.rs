@@ -4,19 +4,16 @@
 
 use std::ops::Range;
 
-use js_sys::{Function, Object, Uint8Array};
+use js_sys::{Function, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use super::convert::{
-    bytes, field, integer, optional_bytes, optional_integer, optional_integer_arg, optional_string,
-    set,
-};
+use super::convert::{field, optional_bytes, optional_integer_arg, optional_string};
 use crate::archive::ArchiveKey;
 use crate::backup::{
-    ArchiveSource, BackupError, CancelCheck, HistoryFilter, ImportOptions, Manifest, MergeReport,
-    Progress, ReadFuture, Scope,
+    ArchiveSource, BackupError, CancelCheck, HistoryFilter, ImportOptions, Progress, ReadFuture,
+    Scope,
 };
 use crate::store::StoreError;
 
@@ -178,75 +175,4 @@ pub(super) fn input_source(data: &JsValue) -> Result<BlobSource, StoreError> {
     Err(StoreError::InvalidArgument(
         "a backup is a Blob, ArrayBuffer or Uint8Array",
     ))
-}
-
-pub(super) fn manifest_object(
-    manifest: &Manifest,
-    from_schema: u32,
-    signer: Option<[u8; 32]>,
-    format_version: u16,
-) -> Object {
-    let object = Object::new();
-    set(&object, "formatVersion", &format_version.into());
-    set(&object, "schemaVersion", &manifest.schema_version.into());
-    set(&object, "fromSchemaVersion", &from_schema.into());
-    set(&object, "createdAtMs", &integer(manifest.created_at_ms));
-    set(&object, "storeName", &manifest.store_name.as_str().into());
-    set(
-        &object,
-        "databaseBytes",
-        &integer(manifest.database_bytes as i64),
-    );
-    set(&object, "channels", &integer(manifest.channels));
-    set(&object, "messages", &integer(manifest.messages));
-    set(&object, "mlsGroups", &integer(manifest.mls_groups));
-    set(&object, "scope", &manifest.scope.as_str().into());
-    set(
-        &object,
-        "filter",
-        &manifest.filter.as_ref().map_or(JsValue::NULL, |filter| {
-            let object = Object::new();
-            let channels = filter.channels.as_ref().map_or(JsValue::NULL, |ids| {
-                ids.iter()
-                    .map(|id| JsValue::from_str(id))
-                    .collect::<js_sys::Array>()
-                    .into()
-            });
-            set(&object, "channels", &channels);
-            set(&object, "sinceMs", &optional_integer(filter.since_ms));
-            set(&object, "untilMs", &optional_integer(filter.until_ms));
-            object.into()
-        }),
-    );
-    set(
-        &object,
-        "signer",
-        &signer.map_or(JsValue::NULL, |key| bytes(&key)),
-    );
-    object
-}
-
-pub(super) fn merged_object(merged: &MergeReport) -> JsValue {
-    let object = Object::new();
-    let count = |n: u64| integer(n as i64);
-    set(&object, "channelsAdded", &count(merged.chat.channels_added));
-    set(&object, "messagesAdded", &count(merged.chat.messages_added));
-    set(
-        &object,
-        "messagesPresent",
-        &count(merged.chat.messages_present),
-    );
-    set(
-        &object,
-        "messagesRenumbered",
-        &count(merged.chat.messages_renumbered),
-    );
-    set(&object, "membersAdded", &count(merged.chat.members_added));
-    set(
-        &object,
-        "membersSkipped",
-        &count(merged.chat.members_skipped),
-    );
-    set(&object, "kvEntriesAdded", &count(merged.kv_entries_added));
-    object.into()
 }

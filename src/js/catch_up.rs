@@ -1,15 +1,14 @@
 //! The catch-up API for JavaScript: `mlsProcessMessages` (one group) and `mlsProcessInboxes` (several), each
 //! one transaction that resolves once durable, with one result object per message.
 
-use js_sys::{Array, Object, Promise};
+use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::changes::Change;
-use super::convert::{
-    bytes, field, integer, optional_integer_arg, optional_string, required_bytes, set,
-};
-use super::mls::set_commit;
+use super::convert::{field, optional_integer_arg, optional_string, required_bytes};
+use super::results::ProcessedMessageJs;
+use super::shape::JsType;
 use super::JsStore;
 use crate::catch_up::{Inbox, IncomingMessage, Processed};
 use crate::store::StoreError;
@@ -55,43 +54,8 @@ fn inbox(value: &JsValue) -> Result<Inbox, StoreError> {
     })
 }
 
-fn processed_object(processed: Processed) -> JsValue {
-    let object = Object::new();
-    match processed {
-        Processed::Application {
-            seq,
-            message_id,
-            sender,
-            plaintext,
-        } => {
-            set(&object, "kind", &"application".into());
-            set(&object, "seq", &integer(seq));
-            set(&object, "messageId", &message_id.into());
-            set(&object, "sender", &bytes(&sender));
-            set(&object, "plaintext", &bytes(&plaintext));
-        }
-        Processed::Duplicate { seq, message_id } => {
-            set(&object, "kind", &"duplicate".into());
-            set(&object, "seq", &integer(seq));
-            set(&object, "messageId", &message_id.into());
-        }
-        Processed::Commit {
-            epoch,
-            still_member,
-        } => set_commit(&object, epoch, still_member),
-        Processed::Proposal => set(&object, "kind", &"proposal".into()),
-        Processed::Own => set(&object, "kind", &"own".into()),
-        Processed::Rejected { code, reason } => {
-            set(&object, "kind", &"rejected".into());
-            set(&object, "code", &code.as_str().into());
-            set(&object, "reason", &reason.into());
-        }
-    }
-    object.into()
-}
-
 fn results_array(results: Vec<Processed>) -> Array {
-    results.into_iter().map(processed_object).collect()
+    results.iter().map(ProcessedMessageJs::to_js).collect()
 }
 
 /// What an inbox's results changed: the messages stored in its channel, the epoch its commits reached.

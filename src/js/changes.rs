@@ -5,10 +5,10 @@
 
 use std::cell::RefCell;
 
-use js_sys::{Array, Function, Object};
+use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
 
-use super::convert::{bytes, integer, set};
+use super::shape::{js_union, Bool, Bytes, Int, JsType, Str, Uint};
 use super::JsStore;
 use crate::chat::Appended;
 
@@ -80,72 +80,50 @@ impl Change {
             to_seq,
         })
     }
+}
 
-    fn to_js(&self) -> JsValue {
-        let object = Object::new();
-        let kind = |name: &str| set(&object, "type", &JsValue::from_str(name));
-        let channel = |id: &str| set(&object, "channelId", &JsValue::from_str(id));
-        match self {
-            Change::ChannelCreated { channel_id } => {
-                kind("channelCreated");
-                channel(channel_id);
-            }
-            Change::ChannelArchived {
-                channel_id,
-                archived,
-            } => {
-                kind("channelArchived");
-                channel(channel_id);
-                set(&object, "archived", &(*archived).into());
-            }
-            Change::ChannelDeleted { channel_id } => {
-                kind("channelDeleted");
-                channel(channel_id);
-            }
-            Change::MessagesAppended {
-                channel_id,
-                from_seq,
-                to_seq,
-            } => {
-                kind("messagesAppended");
-                channel(channel_id);
-                set(&object, "fromSeq", &integer(*from_seq));
-                set(&object, "toSeq", &integer(*to_seq));
-            }
-            Change::MessagesProcessed { channel_id, seqs } => {
-                kind("messagesProcessed");
-                channel(channel_id);
-                let list: Array = seqs.iter().map(|seq| integer(*seq)).collect();
-                set(&object, "seqs", &list);
-            }
-            Change::MessagesPruned { channel_id, count } => {
-                kind("messagesPruned");
-                channel(channel_id);
-                set(&object, "count", &integer(*count));
-            }
-            Change::MembersChanged { channel_id } => {
-                kind("membersChanged");
-                channel(channel_id);
-            }
-            Change::GroupEpoch { group_id, epoch } => {
-                kind("groupEpoch");
-                set(&object, "groupId", &bytes(group_id));
-                // Epochs stay far below 2^53.
-                set(&object, "epoch", &JsValue::from_f64(*epoch as f64));
-            }
-            Change::GroupDeleted { group_id } => {
-                kind("groupDeleted");
-                set(&object, "groupId", &bytes(group_id));
-            }
-            Change::KeyValue { namespace, key } => {
-                kind("keyValue");
-                set(&object, "namespace", &JsValue::from_str(namespace));
-                set(&object, "key", &JsValue::from_str(key));
-            }
-            Change::StoreReplaced => kind("storeReplaced"),
-            Change::HistoryMerged => kind("historyMerged"),
-        }
-        object.into()
+js_union! {
+    /// What a durable write changed (see `Store.onChange`; the client's `subscribe`).
+    pub(super) StoreChangeJs as "StoreChange", tag "type", for<'a> &'a Change, |change| {
+        Change::MessagesAppended { channel_id, from_seq, to_seq } => "messagesAppended" {
+            channelId: one Str = channel_id,
+            fromSeq: one Int = *from_seq,
+            toSeq: one Int = *to_seq,
+        },
+        Change::MessagesProcessed { channel_id, seqs } => "messagesProcessed" {
+            channelId: one Str = channel_id,
+            seqs: list Int = seqs.iter().copied(),
+        },
+        Change::MessagesPruned { channel_id, count } => "messagesPruned" {
+            channelId: one Str = channel_id,
+            count: one Int = *count,
+        },
+        Change::ChannelCreated { channel_id } => "channelCreated" {
+            channelId: one Str = channel_id,
+        },
+        Change::ChannelArchived { channel_id, archived } => "channelArchived" {
+            channelId: one Str = channel_id,
+            archived: one Bool = *archived,
+        },
+        Change::ChannelDeleted { channel_id } => "channelDeleted" {
+            channelId: one Str = channel_id,
+        },
+        Change::MembersChanged { channel_id } => "membersChanged" {
+            channelId: one Str = channel_id,
+        },
+        Change::GroupEpoch { group_id, epoch } => "groupEpoch" {
+            groupId: one Bytes = group_id,
+            epoch: one Uint = *epoch,
+        },
+        Change::GroupDeleted { group_id } => "groupDeleted" {
+            groupId: one Bytes = group_id,
+        },
+        Change::KeyValue { namespace, key } => "keyValue" {
+            namespace: one Str = namespace,
+            key: one Str = key,
+        },
+        Change::StoreReplaced => "storeReplaced" {},
+        Change::HistoryMerged => "historyMerged" {},
     }
 }
 
@@ -168,7 +146,7 @@ impl ChangeListener {
         let Some(callback) = self.callback.borrow().clone() else {
             return;
         };
-        let list: Array = changes.iter().map(Change::to_js).collect();
+        let list: Array = changes.iter().map(StoreChangeJs::to_js).collect();
         // A throwing listener is the app's bug; the write it hears of succeeded all the same.
         let _ = callback.call1(&JsValue::UNDEFINED, &list);
     }

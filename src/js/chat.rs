@@ -1,74 +1,20 @@
 //! The chat API for JavaScript: `chat*` methods on `Store`. Arguments are plain objects with `Uint8Array`
 //! bytes; results are plain objects; sequences, counts and times are numbers. Writes resolve once durable.
 
-use js_sys::{Array, Object, Promise};
+use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
 
 use super::changes::{changes_if, new_seqs, Change};
 use super::convert::{
-    byte_arrays, bytes, field, integer, optional_bool, optional_bytes, optional_integer,
-    optional_integer_arg, optional_string, required_bytes, set,
+    byte_arrays, field, integer, optional_bool, optional_bytes, optional_integer_arg,
+    optional_string, required_bytes,
 };
+use super::results::{list, AppendedJs, ChannelJs, MemberJs, MessageJs, MessagePageJs};
+use super::shape::JsType;
 use super::JsStore;
-use crate::chat::{
-    Appended, Channel, Idempotency, Member, MemberRole, Message, NewChannel, NewMessage, PageCursor,
-};
+use crate::chat::{Idempotency, MemberRole, NewChannel, NewMessage, PageCursor};
 use crate::platform::now_ms;
 use crate::store::StoreError;
-
-pub(super) fn channel_object(channel: &Channel) -> JsValue {
-    let object = Object::new();
-    set(&object, "channelId", &channel.channel_id.as_str().into());
-    set(&object, "name", &bytes(&channel.name));
-    set(
-        &object,
-        "groupId",
-        &channel.group_id.as_deref().map_or(JsValue::NULL, bytes),
-    );
-    set(&object, "createdAtMs", &integer(channel.created_at_ms));
-    set(
-        &object,
-        "archivedAtMs",
-        &optional_integer(channel.archived_at_ms),
-    );
-    set(&object, "lastSeq", &integer(channel.last_seq));
-    set(&object, "unprocessed", &integer(channel.unprocessed));
-    object.into()
-}
-
-pub(super) fn message_object(message: &Message) -> JsValue {
-    let object = Object::new();
-    set(&object, "channelId", &message.channel_id.as_str().into());
-    set(&object, "seq", &integer(message.seq));
-    set(&object, "messageId", &message.message_id.as_str().into());
-    set(&object, "sender", &bytes(&message.sender));
-    set(&object, "body", &bytes(&message.body));
-    set(&object, "sentAtMs", &integer(message.sent_at_ms));
-    set(&object, "storedAtMs", &integer(message.stored_at_ms));
-    set(&object, "processed", &message.processed.into());
-    object.into()
-}
-
-fn appended_object(appended: &Appended) -> JsValue {
-    let object = Object::new();
-    set(&object, "seq", &integer(appended.seq));
-    set(&object, "messageId", &appended.message_id.as_str().into());
-    set(&object, "duplicate", &appended.duplicate.into());
-    object.into()
-}
-
-fn member_object(member: &Member) -> JsValue {
-    let object = Object::new();
-    set(&object, "identity", &bytes(&member.identity));
-    set(&object, "role", &member.role.as_str().into());
-    set(&object, "joinedAtMs", &integer(member.joined_at_ms));
-    set(&object, "leftAtMs", &optional_integer(member.left_at_ms));
-    object.into()
-}
-
-pub(super) fn list<T>(items: &[T], to_js: fn(&T) -> JsValue) -> JsValue {
-    items.iter().map(to_js).collect::<Array>().into()
-}
 
 /// `{ idempotencyKey, idempotencyTtlMs }` from a write's options.
 fn idempotency(options: &JsValue) -> Result<Option<Idempotency>, StoreError> {
@@ -166,7 +112,7 @@ impl JsStore {
             let change = Change::ChannelCreated {
                 channel_id: created.channel_id.clone(),
             };
-            Ok((channel_object(&created), vec![change]))
+            Ok((ChannelJs::to_js(&created), vec![change]))
         })
     }
 
@@ -174,7 +120,7 @@ impl JsStore {
     #[wasm_bindgen(js_name = chatChannel, unchecked_return_type = "Promise<Channel>")]
     pub fn chat_channel(&self, channel_id: String) -> Promise {
         self.spawn(
-            move |store| async move { Ok(channel_object(&store.chat().channel(&channel_id)?)) },
+            move |store| async move { Ok(ChannelJs::to_js(&store.chat().channel(&channel_id)?)) },
         )
     }
 
@@ -188,7 +134,7 @@ impl JsStore {
             .and_then(|v| optional_bool(&v, "archived must be a boolean"));
         self.spawn(move |store| async move {
             let channels = store.chat().list_channels(archived?.unwrap_or(false))?;
-            Ok(list(&channels, channel_object))
+            Ok(list::<ChannelJs>(&channels))
         })
     }
 
@@ -247,7 +193,7 @@ impl JsStore {
                 now_ms(),
             )?;
             let changes = Change::appended(&channel_id, new_seqs(std::slice::from_ref(&appended)));
-            Ok((appended_object(&appended), changes.into_iter().collect()))
+            Ok((AppendedJs::to_js(&appended), changes.into_iter().collect()))
         })
     }
 
@@ -274,10 +220,7 @@ impl JsStore {
                 now_ms(),
             )?;
             let changes = Change::appended(&channel_id, new_seqs(&appended));
-            Ok((
-                list(&appended, appended_object),
-                changes.into_iter().collect(),
-            ))
+            Ok((list::<AppendedJs>(&appended), changes.into_iter().collect()))
         })
     }
 
@@ -294,10 +237,7 @@ impl JsStore {
         self.spawn(move |store| async move {
             let (cursor, limit) = args?;
             let page = store.chat().page(&channel_id, cursor, limit)?;
-            let object = Object::new();
-            set(&object, "messages", &list(&page.messages, message_object));
-            set(&object, "hasMore", &page.has_more.into());
-            Ok(object.into())
+            Ok(MessagePageJs::to_js(&page))
         })
     }
 
@@ -308,7 +248,7 @@ impl JsStore {
             Ok(store
                 .chat()
                 .message_by_id(&message_id)?
-                .map_or(JsValue::UNDEFINED, |m| message_object(&m)))
+                .map_or(JsValue::UNDEFINED, |m| MessageJs::to_js(&m)))
         })
     }
 
@@ -335,7 +275,7 @@ impl JsStore {
             let messages = store
                 .chat()
                 .unprocessed(&channel_id, limit.unwrap_or(100))?;
-            Ok(list(&messages, message_object))
+            Ok(list::<MessageJs>(&messages))
         })
     }
 
@@ -419,7 +359,7 @@ impl JsStore {
             let members = store
                 .chat()
                 .members(&channel_id, include_left?.unwrap_or(false))?;
-            Ok(list(&members, member_object))
+            Ok(list::<MemberJs>(&members))
         })
     }
 

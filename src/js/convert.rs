@@ -46,10 +46,6 @@ pub(super) fn integer(value: i64) -> JsValue {
     JsValue::from_f64(value as f64)
 }
 
-pub(super) fn optional_integer(value: Option<i64>) -> JsValue {
-    value.map_or(JsValue::NULL, integer)
-}
-
 /// A property of an options object; `undefined` when `object` is `undefined` or `null`.
 pub(super) fn field(object: &JsValue, key: &'static str) -> Result<JsValue, StoreError> {
     if object.is_undefined() || object.is_null() {

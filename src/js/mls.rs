@@ -1,13 +1,18 @@
 //! The MLS client API for JavaScript: `mls*` methods on `Store`. Bytes cross as `Uint8Array`, results as
 //! plain objects; every method resolves after its one SQL transaction has committed.
 
-use js_sys::{Array, Object, Promise};
+use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
 
 use super::changes::Change;
-use super::convert::{byte_arrays, byte_list, bytes, set};
+use super::convert::{byte_arrays, byte_list, bytes};
+use super::results::{
+    list, MlsAddMembersResultJs, MlsIdentityJs, MlsIncomingJs, MlsKeyPackageCountsJs,
+    MlsKeyPackageJs, MlsKeyPackageStateJs,
+};
+use super::shape::{JsType, Uint, Welcome};
 use super::JsStore;
-use crate::mls::{Incoming, WelcomeConfig, WelcomeState};
+use crate::mls::{Incoming, WelcomeConfig};
 use crate::platform::now_ms;
 use crate::store::StoreError;
 
@@ -32,34 +37,6 @@ fn welcome_config(options: &JsValue) -> Result<WelcomeConfig, StoreError> {
     Ok(config)
 }
 
-fn identity_object(identity: &[u8], signature_public_key: &[u8]) -> JsValue {
-    let object = Object::new();
-    set(&object, "identity", &bytes(identity));
-    set(&object, "signaturePublicKey", &bytes(signature_public_key));
-    object.into()
-}
-
-fn welcome_state_name(state: WelcomeState) -> &'static str {
-    match state {
-        WelcomeState::Received => "received",
-        WelcomeState::InFlight => "in_flight",
-        WelcomeState::Confirmed => "confirmed",
-        WelcomeState::Expired => "expired",
-    }
-}
-
-/// Epochs are u64 in MLS; as a JS number they are exact up to 2^53, which no group reaches.
-fn epoch_value(epoch: u64) -> JsValue {
-    JsValue::from_f64(epoch as f64)
-}
-
-/// `{ kind: "commit", epoch, stillMember }`, as one message's result and in a catch-up's.
-pub(super) fn set_commit(object: &Object, epoch: u64, still_member: bool) {
-    set(object, "kind", &"commit".into());
-    set(object, "epoch", &epoch_value(epoch));
-    set(object, "stillMember", &still_member.into());
-}
-
 #[wasm_bindgen(js_class = Store)]
 impl JsStore {
     /// Creates this store's MLS identity (basic credential for `identity`, new Ed25519 key pair). Resolves to
@@ -68,7 +45,10 @@ impl JsStore {
     pub fn mls_create_identity(&self, identity: Vec<u8>) -> Promise {
         self.spawn(move |store| async move {
             let info = store.mls().create_identity(&identity)?;
-            Ok(identity_object(&info.identity, &info.signature_public_key))
+            Ok(MlsIdentityJs::to_js((
+                &info.identity,
+                &info.signature_public_key,
+            )))
         })
     }
 
@@ -80,7 +60,7 @@ impl JsStore {
                 .mls()
                 .identity_info()?
                 .map_or(JsValue::UNDEFINED, |info| {
-                    identity_object(&info.identity, &info.signature_public_key)
+                    MlsIdentityJs::to_js((&info.identity, &info.signature_public_key))
                 }))
         })
     }
@@ -98,16 +78,7 @@ impl JsStore {
             let generated = store
                 .mls()
                 .generate_key_packages(count, last_resort.unwrap_or(false))?;
-            Ok(generated
-                .iter()
-                .map(|kp| {
-                    let object = Object::new();
-                    set(&object, "keyPackage", &bytes(&kp.key_package));
-                    set(&object, "hashRef", &bytes(&kp.hash_ref));
-                    JsValue::from(object)
-                })
-                .collect::<Array>()
-                .into())
+            Ok(list::<MlsKeyPackageJs>(&generated))
         })
     }
 
@@ -115,11 +86,9 @@ impl JsStore {
     #[wasm_bindgen(js_name = mlsKeyPackageCounts, unchecked_return_type = "Promise<MlsKeyPackageCounts>")]
     pub fn mls_key_package_counts(&self) -> Promise {
         self.spawn(move |store| async move {
-            let (available, used) = store.mls().key_package_counts()?;
-            let object = Object::new();
-            set(&object, "available", &available.into());
-            set(&object, "used", &used.into());
-            Ok(object.into())
+            Ok(MlsKeyPackageCountsJs::to_js(
+                store.mls().key_package_counts()?,
+            ))
         })
     }
 
@@ -131,10 +100,7 @@ impl JsStore {
                 .mls()
                 .key_package_state(&key_package)?
                 .map_or(JsValue::UNDEFINED, |state| {
-                    let object = Object::new();
-                    set(&object, "used", &state.used.into());
-                    set(&object, "lastResort", &state.last_resort.into());
-                    object.into()
+                    MlsKeyPackageStateJs::to_js(&state)
                 }))
         })
     }
@@ -160,10 +126,7 @@ impl JsStore {
         let key_packages = byte_arrays(&key_packages, "keyPackages must be an array of Uint8Array");
         self.spawn(move |store| async move {
             let output = store.mls().add_members(&group_id, &key_packages?)?;
-            let object = Object::new();
-            set(&object, "commit", &bytes(&output.commit));
-            set(&object, "welcome", &bytes(&output.welcome));
-            Ok(object.into())
+            Ok(MlsAddMembersResultJs::to_js(&output))
         })
     }
 
@@ -186,7 +149,7 @@ impl JsStore {
         self.spawn_changing(move |store| async move {
             let epoch = store.mls().merge_pending_commit(&group_id)?;
             Ok((
-                epoch_value(epoch),
+                Uint::to_js(epoch),
                 vec![Change::GroupEpoch { group_id, epoch }],
             ))
         })
@@ -215,25 +178,12 @@ impl JsStore {
     #[wasm_bindgen(js_name = mlsProcessMessage, unchecked_return_type = "Promise<MlsIncoming>")]
     pub fn mls_process_message(&self, group_id: Vec<u8>, message: Vec<u8>) -> Promise {
         self.spawn_changing(move |store| async move {
-            let object = Object::new();
-            let mut changes = Vec::new();
-            match store.mls().process_message(&group_id, &message)? {
-                Incoming::Application { plaintext, sender } => {
-                    set(&object, "kind", &"application".into());
-                    set(&object, "plaintext", &bytes(&plaintext));
-                    set(&object, "sender", &bytes(&sender));
-                }
-                Incoming::Commit {
-                    epoch,
-                    still_member,
-                } => {
-                    set_commit(&object, epoch, still_member);
-                    changes.push(Change::GroupEpoch { group_id, epoch });
-                }
-                Incoming::Proposal => set(&object, "kind", &"proposal".into()),
-                Incoming::Own => set(&object, "kind", &"own".into()),
-            }
-            Ok((object.into(), changes))
+            let incoming = store.mls().process_message(&group_id, &message)?;
+            let changes = match incoming {
+                Incoming::Commit { epoch, .. } => vec![Change::GroupEpoch { group_id, epoch }],
+                _ => Vec::new(),
+            };
+            Ok((MlsIncomingJs::to_js(&incoming), changes))
         })
     }
 
@@ -246,7 +196,7 @@ impl JsStore {
     /// Resolves to the group's epoch.
     #[wasm_bindgen(js_name = mlsGroupEpoch, unchecked_return_type = "Promise<number>")]
     pub fn mls_group_epoch(&self, group_id: Vec<u8>) -> Promise {
-        self.spawn(move |store| async move { Ok(epoch_value(store.mls().group_epoch(&group_id)?)) })
+        self.spawn(move |store| async move { Ok(Uint::to_js(store.mls().group_epoch(&group_id)?)) })
     }
 
     /// Resolves to the credential identities of the group's members.
@@ -318,7 +268,7 @@ impl JsStore {
     #[wasm_bindgen(js_name = mlsWelcomeState, unchecked_return_type = "Promise<WelcomeState>")]
     pub fn mls_welcome_state(&self, welcome_id: String) -> Promise {
         self.spawn(move |store| async move {
-            Ok(welcome_state_name(store.mls().welcome_state(&welcome_id)?).into())
+            Ok(Welcome::to_js(store.mls().welcome_state(&welcome_id)?))
         })
     }
 }

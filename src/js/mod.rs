@@ -12,6 +12,8 @@ mod chat;
 mod convert;
 mod error;
 mod mls;
+mod results;
+mod shape;
 mod spawn;
 #[cfg(feature = "test-hooks")]
 mod test_hooks;
@@ -26,7 +28,7 @@ use wasm_bindgen_futures::future_to_promise;
 
 use crate::backend::BackendChoice;
 use crate::store::{Store, StoreConfig, StoreError, StoreKey};
-use convert::set;
+use shape::JsType;
 
 pub use backup::{open_backup, JsBackup};
 pub use error::ERROR_NAME;
@@ -194,12 +196,7 @@ impl JsStore {
     pub fn migrate_to(&self, version: u32) -> Promise {
         self.spawn(move |store| async move {
             let report = store.migrate_to(version)?;
-            let object = js_sys::Object::new();
-            set(&object, "fromVersion", &report.from_version.into());
-            set(&object, "toVersion", &report.to_version.into());
-            set(&object, "applied", &numbers(&report.applied));
-            set(&object, "reverted", &numbers(&report.reverted));
-            Ok(object.into())
+            Ok(results::MigrationReportJs::to_js(&report))
         })
     }
 
@@ -267,12 +264,4 @@ impl JsStore {
             Ok(JsValue::UNDEFINED)
         })
     }
-}
-
-fn numbers(values: &[u32]) -> JsValue {
-    values
-        .iter()
-        .map(|&v| JsValue::from(v))
-        .collect::<Array>()
-        .into()
 }
