@@ -11,8 +11,8 @@
 use js_sys::Object;
 use wasm_bindgen::JsValue;
 
-use crate::mls::WelcomeState;
 use crate::error_code::ErrorCode;
+use crate::mls::WelcomeState;
 
 /// A JS value's TypeScript type and how it is made from its Rust value.
 pub(super) trait JsType {
