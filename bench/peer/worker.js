@@ -1,7 +1,7 @@
 // One benchmark subject per dedicated Worker (OPFS sync access handles exist only there): the same 10,000-row
 // batch in one transaction, then 1,000 single durable inserts, through
-//   ours / ours-encrypted  mls-web-store (`mls-web-store/direct`, the in-worker API) chatAppendMessages /
-//                          chatAppendMessage, OPFS, our defaults (WAL, exclusive locking, synchronous FULL);
+//   ours / ours-encrypted  mls-web-store (`mls-web-store/direct`, the in-worker API) chat.appendMessages /
+//                          chat.appendMessage, OPFS, our defaults (WAL, exclusive locking, synchronous FULL);
 //   peer-default / peer-wal the official @sqlite.org/sqlite-wasm on its opfs-sahpool VFS with the same schema
 //                          (our schema snapshot) and the same statements our append runs, with SQLite's
 //                          defaults and then with our pragmas;
@@ -42,22 +42,22 @@ function summary(batchMs, singles, rowCount) {
 async function ours(encrypted) {
   await init();
   const name = encrypted ? 'bench-peer-ours-enc' : 'bench-peer-ours';
-  await deleteStore(name, 'opfs').catch(() => {});
-  const store = await openStore(name, 'opfs', encrypted ? { key: new Uint8Array(32).fill(7) } : undefined);
-  await store.chatCreateChannel({ channelId: CHANNEL, creator: encoder.encode('bench') });
+  await deleteStore({ name, backend: 'opfs' }).catch(() => {});
+  const store = await openStore({ name, backend: 'opfs', key: encrypted ? new Uint8Array(32).fill(7) : undefined });
+  await store.chat.createChannel({ channelId: CHANNEL, creator: encoder.encode('bench') });
   const batch = rows(0, BATCH);
   let started = performance.now();
-  await store.chatAppendMessages(CHANNEL, batch);
+  await store.chat.appendMessages(CHANNEL, batch);
   const batchMs = performance.now() - started;
   const singles = [];
   for (const row of rows(BATCH, SINGLES)) {
     started = performance.now();
-    await store.chatAppendMessage(CHANNEL, row);
+    await store.chat.appendMessage(CHANNEL, row);
     singles.push(performance.now() - started);
   }
-  const count = await store.chatMessageCount(CHANNEL);
+  const count = await store.chat.messageCount(CHANNEL);
   await store.close();
-  await deleteStore(name, 'opfs');
+  await deleteStore({ name, backend: 'opfs' });
   return summary(batchMs, singles, count);
 }
 
