@@ -6,10 +6,13 @@
 mod bench_support;
 
 use bench_support::{channel, messages, percentile, performance_now, round, T0};
+use js_sys::{Array, Promise};
 use mls_web_store::backend::{Backend, BackendChoice};
 use mls_web_store::chat::PageCursor;
 use mls_web_store::store::{Store, StoreConfig, StoreKey};
 use mls_web_store::vfs;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_dedicated_worker);
@@ -19,9 +22,121 @@ const SINGLES: usize = 1_000;
 const LARGE: usize = 100_000;
 const READS: usize = 50;
 
+// The device's floor for a durable append: the same number of bytes written at the end of a file of our own
+// in OPFS and flushed, as SQLite appends a commit's frames to the WAL and syncs it. Resolves to the time of
+// each write + flush, in ms.
+#[wasm_bindgen(inline_js = r#"
+export async function rawWriteFlush(name, bytes, count, pageSize) {
+  const root = await navigator.storage.getDirectory();
+  const file = await root.getFileHandle(name, { create: true });
+  const handle = await file.createSyncAccessHandle();
+  const data = new Uint8Array(bytes).fill(7);
+  // pageSize > 0: the bytes written as SQLite writes WAL frames, a 24-byte header then a page per write.
+  const pieces = [];
+  for (let at = 0; pageSize > 0 && at < bytes; ) {
+    const size = pieces.length % 2 === 0 ? 24 : pageSize;
+    pieces.push(data.subarray(at, Math.min(at + size, bytes)));
+    at += size;
+  }
+  const times = [];
+  try {
+    handle.truncate(0);
+    let at = 0;
+    for (let i = 0; i < count; i += 1) {
+      const start = performance.now();
+      if (pieces.length === 0) {
+        handle.write(data, { at });
+      } else {
+        let offset = at;
+        for (const piece of pieces) {
+          handle.write(piece, { at: offset });
+          offset += piece.length;
+        }
+      }
+      handle.flush();
+      times.push(performance.now() - start);
+      at += bytes;
+    }
+  } finally {
+    handle.close();
+    await root.removeEntry(name);
+  }
+  return times;
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = rawWriteFlush)]
+    fn raw_write_flush(name: &str, bytes: u32, count: u32, page_size: u32) -> Promise;
+}
+
+/// Bytes one single-message commit appends to the WAL: its frames (page + 24-byte frame header), averaged
+/// over a few appends, each alone in a freshly truncated WAL.
+fn wal_bytes_per_append(store: &Store, from: usize) -> u32 {
+    let conn = store.connection();
+    let page_size: i64 = conn
+        .query_value("PRAGMA page_size", &[])
+        .expect("page_size");
+    let mut frames = 0i64;
+    const SAMPLES: usize = 10;
+    for m in messages(from, SAMPLES) {
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+            .expect("checkpoint");
+        store
+            .chat()
+            .append_message("c", &m, None, T0)
+            .expect("append");
+        let log: i64 = conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", &[], |row| row.get(1))
+            .expect("wal frames");
+        frames += log;
+    }
+    (frames as f64 / SAMPLES as f64 * (page_size + 24) as f64).round() as u32
+}
+
+/// Per-append times of the raw floor: `bytes` in one write (`page_size` 0) or in WAL frames, then a flush.
+async fn raw_floor(bytes: u32, page_size: u32) -> Vec<f64> {
+    let times = JsFuture::from(raw_write_flush(
+        "bench-chat-raw-floor",
+        bytes,
+        SINGLES as u32,
+        page_size,
+    ))
+    .await
+    .expect("raw OPFS write + flush");
+    Array::from(&times)
+        .iter()
+        .filter_map(|v| v.as_f64())
+        .collect()
+}
+
+/// The same 10k batch on the memory backend (the same SQL, no file system, no flush): median of 3.
+async fn memory_batch(key: Option<&StoreKey>) -> f64 {
+    let mut batches = Vec::new();
+    for run in 0..3 {
+        let name = format!("bench-chat-memory-{run}");
+        let store = fresh_on(BackendChoice::Memory, &name, key).await;
+        let (ms, _) = time(|| {
+            store
+                .chat()
+                .append_messages("c", &messages(run * BATCH, BATCH), None, T0)
+        });
+        batches.push(ms);
+        store.close().expect("close");
+    }
+    percentile(&batches, 0.5)
+}
+
 async fn fresh(name: &str, key: Option<&StoreKey>) -> Store {
-    let _ = vfs::delete_database(Backend::Opfs, name).await;
-    let store = Store::open_with_key(name, BackendChoice::Opfs, StoreConfig::default(), key)
+    fresh_on(BackendChoice::Opfs, name, key).await
+}
+
+async fn fresh_on(backend: BackendChoice, name: &str, key: Option<&StoreKey>) -> Store {
+    let placed = match backend {
+        BackendChoice::Memory => Backend::Memory,
+        _ => Backend::Opfs,
+    };
+    let _ = vfs::delete_database(placed, name).await;
+    let store = Store::open_with_key(name, backend, StoreConfig::default(), key)
         .await
         .expect("open");
     store
@@ -63,10 +178,23 @@ async fn writes(key: Option<&StoreKey>) -> serde_json::Value {
             .0
         })
         .collect();
+    let wal_bytes = wal_bytes_per_append(&store, SINGLES);
     store.close().expect("close");
     let _ = vfs::delete_database(Backend::Opfs, "bench-chat-writes").await;
+    let raw = raw_floor(wal_bytes, 0).await;
+    let framed = raw_floor(wal_bytes, 8192).await;
+    let memory = memory_batch(key).await;
+    let batch = percentile(&batches, 0.5);
+    let single = percentile(&singles, 0.5);
+    let raw_p50 = percentile(&raw, 0.5);
     serde_json::json!({
-        "batch_10k_ms": percentile(&batches, 0.5),
+        "memory_batch_10k_ms": memory,
+        "batch_10k_vs_memory": round(batch / memory),
+        "wal_bytes_per_append": wal_bytes,
+        "raw_opfs_write_flush_p50_ms": raw_p50,
+        "single_append_vs_raw_write_flush_p50": round(single / raw_p50),
+        "raw_opfs_framed_write_flush_p50_ms": percentile(&framed, 0.5),
+        "batch_10k_ms": batch,
         "batch_10k_runs_ms": batches.iter().map(|v| round(*v)).collect::<Vec<_>>(),
         "single_append_p50_ms": percentile(&singles, 0.5),
         "single_append_p95_ms": percentile(&singles, 0.95),
@@ -154,6 +282,7 @@ async fn bench_chat() {
             "batch_10k": 20, "single_append_p50": 0.6, "newest_100_of_100k": 0.5,
             "unprocessed_count_of_100k": 0.5, "reopen_100k": 30
         },
+        "goals_ratio": { "batch_10k_vs_memory": 1.5, "single_append_vs_raw_write_flush_p50": 1.3 },
     });
     bench_support::report(&report);
 }

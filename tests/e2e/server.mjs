@@ -19,8 +19,9 @@ const TYPES = {
   '.ts': 'text/plain',
 };
 
-/** Serves `root` on a free loopback port; resolves to `{ url, close() }`. */
-export function serve(root, { onReport = () => {} } = {}) {
+/** Serves `root` on a free loopback port; resolves to `{ url, close() }`. `cache: true` lets the browser
+ * keep what it fetched (benchmarks of a start with the wasm in the HTTP cache); otherwise nothing is cached. */
+export function serve(root, { onReport = () => {}, cache = false } = {}) {
   const server = createServer(async (request, response) => {
     try {
       const path = decodeURIComponent(new URL(request.url, 'http://x').pathname);
@@ -34,7 +35,7 @@ export function serve(root, { onReport = () => {} } = {}) {
       let file = join(root, normalize(path).replace(/^(\.\.[/\\])+/, ''));
       if ((await stat(file).catch(() => null))?.isDirectory()) file = join(file, 'index.html');
       const bytes = await readFile(file);
-      response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+      response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': cache ? 'max-age=3600' : 'no-store' });
       response.end(bytes);
     } catch {
       response.writeHead(404).end('not found');
