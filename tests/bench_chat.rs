@@ -109,21 +109,20 @@ async fn raw_floor(bytes: u32, page_size: u32) -> Vec<f64> {
         .collect()
 }
 
-/// The same 10k batch on the memory backend (the same SQL, no file system, no flush): median of 3.
-async fn memory_batch(key: Option<&StoreKey>) -> f64 {
-    let mut batches = Vec::new();
+/// The 10k batch on `backend`, each run in a fresh store: the runs' times.
+async fn batch_runs(backend: BackendChoice, name: &str, key: Option<&StoreKey>) -> Vec<f64> {
+    let mut times = Vec::new();
     for run in 0..3 {
-        let name = format!("bench-chat-memory-{run}");
-        let store = fresh_on(BackendChoice::Memory, &name, key).await;
+        let store = fresh_on(backend, name, key).await;
         let (ms, _) = time(|| {
             store
                 .chat()
                 .append_messages("c", &messages(run * BATCH, BATCH), None, T0)
         });
-        batches.push(ms);
+        times.push(ms);
         store.close().expect("close");
     }
-    percentile(&batches, 0.5)
+    times
 }
 
 async fn fresh(name: &str, key: Option<&StoreKey>) -> Store {
@@ -154,17 +153,7 @@ fn time<T>(f: impl FnOnce() -> T) -> (f64, T) {
 
 /// 10k batch (median of 3) and 1,000 single durable appends.
 async fn writes(key: Option<&StoreKey>) -> serde_json::Value {
-    let mut batches = Vec::new();
-    for run in 0..3 {
-        let store = fresh("bench-chat-writes", key).await;
-        let (ms, _) = time(|| {
-            store
-                .chat()
-                .append_messages("c", &messages(run * BATCH, BATCH), None, T0)
-        });
-        batches.push(ms);
-        store.close().expect("close");
-    }
+    let batches = batch_runs(BackendChoice::Opfs, "bench-chat-writes", key).await;
     let store = fresh("bench-chat-writes", key).await;
     let singles: Vec<f64> = messages(0, SINGLES)
         .iter()
@@ -183,7 +172,11 @@ async fn writes(key: Option<&StoreKey>) -> serde_json::Value {
     let _ = vfs::delete_database(Backend::Opfs, "bench-chat-writes").await;
     let raw = raw_floor(wal_bytes, 0).await;
     let framed = raw_floor(wal_bytes, 8192).await;
-    let memory = memory_batch(key).await;
+    // The same SQL without a file system or a flush.
+    let memory = percentile(
+        &batch_runs(BackendChoice::Memory, "bench-chat-memory", key).await,
+        0.5,
+    );
     let batch = percentile(&batches, 0.5);
     let single = percentile(&singles, 0.5);
     let raw_p50 = percentile(&raw, 0.5);

@@ -4,8 +4,10 @@
 // a TypeError from deep inside the generated glue.
 import wasmInit, * as wasm from './mls_web_store.js';
 import { Subscribers, type ChangeFilter, type ClientChange } from './changes.js';
-import { METHODS, type BackendChoice, type ErrorCode } from './manifest.js';
-import { defineFacts, freezeNamespaces, methodsOf, namespaced, type StoreFacts, type StoreMethods } from './namespaces.js';
+import type { BackendChoice, ErrorCode } from './manifest.js';
+import {
+  defineFacts, freezeNamespaces, methodsOf, namespaced, wasmExport, type StoreFacts, type StoreMethods,
+} from './namespaces.js';
 import type { StoreInfo } from './protocol.js';
 
 export type { ErrorCode } from './manifest.js';
@@ -47,21 +49,14 @@ export interface DirectOpenOptions {
   key?: Uint8Array;
 }
 
-type Callable = (...args: unknown[]) => unknown;
-
 /** Opens (creating if needed) store `name` in this worker. */
 export async function openStore({ name, backend = 'auto', key }: DirectOpenOptions): Promise<DirectStore> {
   if (!initialized) throw notInitialized('openStore');
   const store = await wasm.openStore(name, backend, key ? { key } : undefined);
   const subscribers = new Subscribers();
   store.onChange((changes) => subscribers.deliver(changes));
-  const root = namespaced((method, args) => {
-    const fn = (store as unknown as Record<string, unknown>)[METHODS[method].wasm];
-    if (typeof fn !== 'function') {
-      return Promise.reject(Object.assign(new Error(`this build of the store has no ${method}`), { name: 'MlsWebStoreError', code: 'INVALID_ARGUMENT' }));
-    }
-    return (fn as Callable).apply(store, args);
-  }, new Set(methodsOf(store)));
+  // Only the methods this build has get a property, so each call finds its export.
+  const root = namespaced((method, args) => wasmExport(store, method)?.apply(store, args), new Set(methodsOf(store)));
   defineFacts(root, () => store as unknown as StoreFacts);
   root.subscribe = (filter: ChangeFilter | null, callback: (changes: ClientChange[]) => void) => subscribers.add(filter, callback);
   root.close = () => store.close();

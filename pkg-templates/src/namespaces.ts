@@ -72,8 +72,16 @@ export function freezeNamespaces<T extends Record<string, unknown>>(root: T): T 
   return Object.freeze(root);
 }
 
-/** The manifest's methods `store` (a wasm Store) has: test hooks exist only in the harness's build. */
+export type WasmExport = (...args: unknown[]) => unknown;
+
+/** The wasm export that runs `method` on `store` (a wasm Store), to call with `store` as `this`; undefined
+ * when this build lacks it (test hooks exist only in the harness's build). */
+export function wasmExport(store: object, method: MethodName): WasmExport | undefined {
+  const fn = (store as Record<string, unknown>)[METHODS[method].wasm];
+  return typeof fn === 'function' ? fn as WasmExport : undefined;
+}
+
+/** The manifest's methods `store` (a wasm Store) has. */
 export function methodsOf(store: object): MethodName[] {
-  const exports = store as Record<string, unknown>;
-  return (Object.keys(METHODS) as MethodName[]).filter((method) => typeof exports[METHODS[method].wasm] === 'function');
+  return (Object.keys(METHODS) as MethodName[]).filter((method) => wasmExport(store, method) !== undefined);
 }

@@ -31,7 +31,7 @@ import { BACKEND_CANDIDATES, METHODS, lockName, type BackendChoice, type MethodN
 import { LivenessWatch, type Clock } from './liveness.js';
 import {
   INFO_METHOD, type CallId, type CallMethod, type CallRequest, type ChannelMessage, type StoreInfo,
-  type StoreRole, type WorkerMessage, type WorkerRole,
+  type WorkerMessage, type WorkerRole,
 } from './protocol.js';
 import { codeOf, errorOf, serializeError, transferables, type Emit } from './values.js';
 
@@ -384,10 +384,12 @@ export class StoreOwnership<S> {
       this.holdsLock = true;
       this.liveness.stop();
       let store: S;
+      let info: StoreInfo;
       try {
         if (BACKEND_CANDIDATES[this.requested].includes('indexeddb')) await this.host.checkNotLost(this.name);
         store = await this.host.openStore(this.name, this.requested, this.key);
-        this.backend = this.host.storeInfo(store).backend;
+        info = this.host.storeInfo(store);
+        this.backend = info.backend;
         if (this.backend === 'indexeddb') await this.host.register(this.name);
       } catch (error) {
         this.holdsLock = false;
@@ -396,7 +398,7 @@ export class StoreOwnership<S> {
         return; // lets the lock go: another tab may be able to open it
       }
       this.becomeOwner(store);
-      this.answerOpen({ op: 'opened', info: { ...this.host.storeInfo(store), role: 'owner' } });
+      this.answerOpen({ op: 'opened', info: { ...info, role: 'owner' } });
       await new Promise<void>((resolve) => { this.releaseLock = resolve; });
       this.holdsLock = false;
     }).catch((error: unknown) => {
@@ -544,4 +546,3 @@ export class StoreOwnership<S> {
   }
 }
 
-export type { StoreRole };

@@ -6,8 +6,8 @@
 import init, * as wasm from './mls_web_store.js';
 import { callHandle, callModule } from './backups.js';
 import { systemClock } from './liveness.js';
-import { BACKEND_CANDIDATES, METHODS, lockName, type BackendChoice } from './manifest.js';
-import { methodsOf } from './namespaces.js';
+import { BACKEND_CANDIDATES, lockName, type BackendChoice } from './manifest.js';
+import { methodsOf, wasmExport } from './namespaces.js';
 import { StoreOwnership, type OwnershipHost } from './ownership.js';
 import type { CallId, ChannelMessage, ClientMessage, StoreInfo, WorkerMessage } from './protocol.js';
 import { checkNotLost, register, unregister } from './registry.js';
@@ -37,8 +37,6 @@ async function openWithRetry(name: string, backend: BackendChoice, key: Uint8Arr
   }
 }
 
-type Callable = (...args: unknown[]) => unknown;
-
 const host: OwnershipHost<wasm.Store> = {
   workerId: crypto.randomUUID(),
   locks: globalThis.navigator?.locks,
@@ -61,10 +59,10 @@ const host: OwnershipHost<wasm.Store> = {
     methods: methodsOf(store),
   }),
   async invoke(store, method, args, emit, signal) {
-    const fn = (store as unknown as Record<string, unknown>)[METHODS[method].wasm];
+    const fn = wasmExport(store, method);
     // A test hook asked of the shipped build, which has none.
-    if (typeof fn !== 'function') throw errorOf('INVALID_ARGUMENT', `this build of the store has no ${method}`);
-    return (fn as Callable).apply(store, reviveCallbacks(args, emit, signal));
+    if (!fn) throw errorOf('INVALID_ARGUMENT', `this build of the store has no ${method}`);
+    return fn.apply(store, reviveCallbacks(args, emit, signal));
   },
   onChanges: (store, tell) => store.onChange(tell),
   keyCheck: (name, key) => wasm.relayKeyCheck(name, key ?? undefined),

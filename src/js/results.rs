@@ -2,7 +2,7 @@
 //! Rust value and the TypeScript declaration in the generated `.d.ts` come from the same lines. Methods name
 //! these declarations in their `unchecked_return_type`; `tests/types/*.ts` type-check them as apps use them.
 
-use super::shape::{js_object, js_union, Bool, Bytes, Code, Int, JsType, Role, Str, Uint};
+use super::shape::{js_object, js_type, js_union, Bool, Bytes, Code, Int, JsType, Role, Str, Uint};
 use crate::backup::{ImportReport, Manifest, MergeReport, Scope};
 use crate::catch_up::Processed;
 use crate::chat::{Appended, Channel, HistoryFilter, Member, Message, MessagePage};
@@ -19,14 +19,9 @@ pub(super) fn list<'a, T: JsType>(items: impl IntoIterator<Item = T::Value<'a>>)
         .into()
 }
 
-/// A backup's scope: `"full"` or `"history"` (the `BackupScope` type of the options, too).
-pub(super) enum ScopeJs {}
-impl JsType for ScopeJs {
-    const TS: &'static str = "BackupScope";
-    type Value<'a> = Scope;
-    fn to_js(value: Scope) -> JsValue {
-        JsValue::from_str(value.as_str())
-    }
+js_type! {
+    /// A backup's scope: `"full"` or `"history"` (the `BackupScope` type of the options, too).
+    pub(super) ScopeJs = "BackupScope", for<'a> Scope, |value| JsValue::from_str(value.as_str())
 }
 
 #[wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]
@@ -38,28 +33,15 @@ const BACKUP_SCOPE: &str = const_format::concatcp!(
     "\";\n"
 );
 
-/// An archive format version.
-pub(super) enum FormatVersion {}
-impl JsType for FormatVersion {
-    const TS: &'static str = "1 | 2";
-    type Value<'a> = u16;
-    fn to_js(value: u16) -> JsValue {
-        JsValue::from(value)
-    }
+js_type! {
+    /// An archive format version.
+    pub(super) FormatVersion = "1 | 2", for<'a> u16, |value| JsValue::from(value)
 }
 
-/// A list of strings (a history filter's channels).
-pub(super) enum Strs {}
-impl JsType for Strs {
-    const TS: &'static str = "string[]";
-    type Value<'a> = &'a [String];
-    fn to_js(value: &[String]) -> JsValue {
-        value
-            .iter()
-            .map(|item| JsValue::from_str(item))
-            .collect::<js_sys::Array>()
-            .into()
-    }
+js_type! {
+    /// A list of strings (a history filter's channels).
+    pub(super) Strs = "string[]", for<'a> &'a [String],
+        |value| value.iter().map(|item| JsValue::from_str(item)).collect::<js_sys::Array>().into()
 }
 
 js_object! {

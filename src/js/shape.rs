@@ -4,11 +4,10 @@
 //! declaration (a `typescript_custom_section` in the generated `.d.ts`). A property's value must have the Rust
 //! type its JS type converts from, so the object built and the declaration published cannot disagree.
 //!
-//! JS types are marker types implementing [`JsType`]: `Str`, `Bytes`, `Int`, `Uint`, `Bool`, `Code`, the
-//! string unions below, and every shape a macro defines (so shapes nest). A property is `one T`,
+//! JS types are marker types implementing [`JsType`], each made by `js_type!`: `Str`, `Bytes`, `Int`,
+//! `Uint`, `Bool`, `Code`, the string unions below, and every shape the two macros define (so shapes nest). A property is `one T`,
 //! `nullable T` (`T | null`, from an `Option`) or `list T` (`T[]`, from anything iterable).
 
-use js_sys::Object;
 use wasm_bindgen::JsValue;
 
 use crate::error_code::ErrorCode;
@@ -23,83 +22,65 @@ pub(super) trait JsType {
     fn to_js(value: Self::Value<'_>) -> JsValue;
 }
 
-/// A JS string.
-pub(super) struct Str;
-impl JsType for Str {
-    const TS: &'static str = "string";
-    type Value<'a> = &'a str;
-    fn to_js(value: &str) -> JsValue {
-        JsValue::from_str(value)
-    }
+/// A marker [`JsType`]: `js_type! { pub(super) Name = "TypeScript", for<'a> ValueType, |value| js_value }`.
+macro_rules! js_type {
+    (
+        $(#[doc = $doc:literal])*
+        $vis:vis $name:ident = $ts:expr, for<$lt:lifetime> $value_ty:ty, |$value:ident| $to_js:expr
+    ) => {
+        $(#[doc = $doc])*
+        $vis enum $name {}
+
+        impl $crate::js::shape::JsType for $name {
+            const TS: &'static str = $ts;
+            type Value<$lt> = $value_ty;
+            fn to_js($value: Self::Value<'_>) -> ::wasm_bindgen::JsValue {
+                $to_js
+            }
+        }
+    };
+}
+pub(super) use js_type;
+
+js_type! {
+    /// A JS string.
+    pub(super) Str = "string", for<'a> &'a str, |value| JsValue::from_str(value)
 }
 
-/// A `Uint8Array` (a copy of the bytes).
-pub(super) struct Bytes;
-impl JsType for Bytes {
-    const TS: &'static str = "Uint8Array";
-    type Value<'a> = &'a [u8];
-    fn to_js(value: &[u8]) -> JsValue {
-        js_sys::Uint8Array::from(value).into()
-    }
+js_type! {
+    /// A `Uint8Array` (a copy of the bytes).
+    pub(super) Bytes = "Uint8Array", for<'a> &'a [u8], |value| js_sys::Uint8Array::from(value).into()
 }
 
-/// A number from a signed integer: sequences, counts and millisecond times stay far below 2^53.
-pub(super) struct Int;
-impl JsType for Int {
-    const TS: &'static str = "number";
-    type Value<'a> = i64;
-    fn to_js(value: i64) -> JsValue {
-        JsValue::from_f64(value as f64)
-    }
+js_type! {
+    /// A number from a signed integer: sequences, counts and millisecond times stay far below 2^53.
+    pub(super) Int = "number", for<'a> i64, |value| JsValue::from_f64(value as f64)
 }
 
-/// A number from an unsigned integer: MLS epochs and byte counts, exact up to 2^53, which none reaches.
-pub(super) struct Uint;
-impl JsType for Uint {
-    const TS: &'static str = "number";
-    type Value<'a> = u64;
-    fn to_js(value: u64) -> JsValue {
-        JsValue::from_f64(value as f64)
-    }
+js_type! {
+    /// A number from an unsigned integer: MLS epochs and byte counts, exact up to 2^53, which none reaches.
+    pub(super) Uint = "number", for<'a> u64, |value| JsValue::from_f64(value as f64)
 }
 
-pub(super) struct Bool;
-impl JsType for Bool {
-    const TS: &'static str = "boolean";
-    type Value<'a> = bool;
-    fn to_js(value: bool) -> JsValue {
-        JsValue::from_bool(value)
-    }
+js_type! {
+    pub(super) Bool = "boolean", for<'a> bool, |value| JsValue::from_bool(value)
 }
 
-/// An error code (the `ErrorCode` union generated from [`ErrorCode`]).
-pub(super) struct Code;
-impl JsType for Code {
-    const TS: &'static str = "ErrorCode";
-    type Value<'a> = ErrorCode;
-    fn to_js(value: ErrorCode) -> JsValue {
-        JsValue::from_str(value.as_str())
-    }
+js_type! {
+    /// An error code (the `ErrorCode` union generated from [`ErrorCode`]).
+    pub(super) Code = "ErrorCode", for<'a> ErrorCode, |value| JsValue::from_str(value.as_str())
 }
 
-/// A member's role, as stored (the schema's CHECK constraint keeps it to [`crate::chat::MemberRole`]'s names).
-pub(super) struct Role;
-impl JsType for Role {
-    const TS: &'static str = r#""creator" | "admin" | "member""#;
-    type Value<'a> = &'a str;
-    fn to_js(value: &str) -> JsValue {
-        JsValue::from_str(value)
-    }
+js_type! {
+    /// A member's role, as stored (the schema's CHECK constraint keeps it to
+    /// [`crate::chat::MemberRole`]'s names).
+    pub(super) Role = r#""creator" | "admin" | "member""#, for<'a> &'a str, |value| JsValue::from_str(value)
 }
 
-/// Where a two-phase welcome stands.
-pub(super) struct Welcome;
-impl JsType for Welcome {
-    const TS: &'static str = "WelcomeState";
-    type Value<'a> = WelcomeState;
-    fn to_js(value: WelcomeState) -> JsValue {
-        JsValue::from_str(welcome_state_name(value))
-    }
+js_type! {
+    /// Where a two-phase welcome stands.
+    pub(super) Welcome = "WelcomeState", for<'a> WelcomeState,
+        |value| JsValue::from_str(welcome_state_name(value))
 }
 
 pub(super) const fn welcome_state_name(state: WelcomeState) -> &'static str {
@@ -123,11 +104,6 @@ const WELCOME_STATE: &str = const_format::concatcp!(
     welcome_state_name(WelcomeState::Expired),
     "\";\n"
 );
-
-/// Sets a property of a fresh plain object.
-pub(super) fn set(object: &Object, key: &'static str, value: &JsValue) {
-    super::convert::set(object, key, value);
-}
 
 /// A JS property's TypeScript type and value, by its kind (`one`, `nullable`, `list`).
 macro_rules! js_property {
@@ -207,7 +183,7 @@ macro_rules! js_object {
                 $( let object: ::js_sys::Object = ::wasm_bindgen::JsCast::unchecked_into(
                     <$base as $crate::js::shape::JsType>::to_js($base_value),
                 ); )?
-                $( $crate::js::shape::set(
+                $( $crate::js::convert::set(
                     &object,
                     stringify!($field),
                     &$crate::js::shape::js_property!(value $kind $field_ty = $field_value),
@@ -261,8 +237,8 @@ macro_rules! js_union {
                 let object = ::js_sys::Object::new();
                 match $value {
                     $( $variant => {
-                        $crate::js::shape::set(&object, $tag, &::wasm_bindgen::JsValue::from_str($tag_value));
-                        $( $crate::js::shape::set(
+                        $crate::js::convert::set(&object, $tag, &::wasm_bindgen::JsValue::from_str($tag_value));
+                        $( $crate::js::convert::set(
                             &object,
                             stringify!($field),
                             &$crate::js::shape::js_property!(value $kind $field_ty = $field_value),
