@@ -117,6 +117,7 @@ pub const STORE_METHODS: &[StoreMethod] = {
         method(Store, "schemaVersion", "schemaVersion", Read),
         method(Store, "migrateTo", "migrateTo", Write),
         method(Store, "integrityCheck", "integrityCheck", Read),
+        method(Store, "compact", "compact", Write),
         method(Store, "rekey", "rekey", Write),
         method(Kv, "get", "kvGet", Read),
         method(Kv, "put", "kvPut", Write),

@@ -51,6 +51,8 @@ error_codes! {
     QuotaExceeded => "QUOTA_EXCEEDED",
     IndexedDbError => "INDEXEDDB_ERROR",
     StoreNotDurable => "STORE_NOT_DURABLE",
+    /// An IndexedDB store (held whole in memory) is over, or would grow over, its memory limit.
+    StoreTooLarge => "STORE_TOO_LARGE",
     OwnerChanged => "OWNER_CHANGED",
     BackendError => "BACKEND_ERROR",
     // SQL and the schema.

@@ -79,6 +79,7 @@ async fn bench_opfs() {
                     journal_mode,
                     synchronous,
                     page_size,
+                    ..StoreConfig::default()
                 };
                 let mut batch = Vec::new();
                 let mut autocommit = Vec::new();

@@ -31,3 +31,8 @@ async fn failed_indexed_db_write_keeps_the_previous_state() {
 async fn reopen_reads_everything_back() {
     common::indexed_db_reopen_reads_everything_back().await;
 }
+
+#[wasm_bindgen_test]
+async fn memory_limit_refuses_before_memory_runs_out() {
+    common::indexed_db_memory_limit_refuses_before_memory_runs_out().await;
+}

@@ -223,3 +223,64 @@ async fn a_large_store_exports_and_imports_without_holding_it_in_memory() {
     common::cleanup(&target_name, BackendChoice::Opfs).await;
     common::cleanup(&name, BackendChoice::Opfs).await;
 }
+
+/// With every commit synced (the default), a commit's WAL frames (two writes each: header, page) reach the
+/// OPFS pool as one write, and what was committed is there after the pool is released and taken again.
+/// With `synchronous = NORMAL` (commits not synced) every write passes straight through.
+#[wasm_bindgen_test]
+async fn a_commits_wal_writes_reach_the_pool_as_one_write() {
+    use mls_web_store::store::{StoreConfig, Synchronous};
+    let name = common::unique_name("coalesce");
+    let store = common::open(&name, BackendChoice::Opfs).await;
+    let chat = store.chat();
+    chat.create_channel(&common::new_channel("c", b"alice"), None, common::T0)
+        .unwrap();
+    let (made_before, passed_before) = vfs::wal_write_counts_for_tests();
+    chat.append_message(
+        "c",
+        &common::message(Some("m1"), b"alice", "one commit"),
+        None,
+        common::T0,
+    )
+    .unwrap();
+    let (made, passed) = vfs::wal_write_counts_for_tests();
+    assert!(
+        made - made_before >= 4,
+        "SQLite wrote at least two frames as two writes each: {}",
+        made - made_before
+    );
+    assert_eq!(passed - passed_before, 1, "one write to the pool");
+    common::close_fully(store).await;
+    let store = common::open(&name, BackendChoice::Opfs).await;
+    assert_eq!(
+        store.chat().message_by_id("m1").unwrap().unwrap().body,
+        b"one commit"
+    );
+    assert!(store.integrity_check().unwrap().is_empty());
+    common::close_fully(store).await;
+
+    let normal = StoreConfig {
+        synchronous: Synchronous::Normal,
+        ..StoreConfig::default()
+    };
+    let store = Store::open_with(&name, BackendChoice::Opfs, normal)
+        .await
+        .unwrap();
+    let (made_before, passed_before) = vfs::wal_write_counts_for_tests();
+    store
+        .chat()
+        .append_message(
+            "c",
+            &common::message(Some("m2"), b"alice", "not synced"),
+            None,
+            common::T0,
+        )
+        .unwrap();
+    assert_eq!(
+        vfs::wal_write_counts_for_tests(),
+        (made_before, passed_before),
+        "no coalescing without a sync per commit"
+    );
+    common::close_fully(store).await;
+    common::cleanup(&name, BackendChoice::Opfs).await;
+}

@@ -56,7 +56,7 @@ export interface OwnershipHost<S> {
    * browser has no BroadcastChannel. */
   openChannel(name: string, onMessage: (data: unknown) => void): Channel | undefined;
   /** Opens the database (retrying while a previous owner's OPFS handles are let go). */
-  openStore(name: string, backend: BackendChoice, key: Uint8Array | null): Promise<S>;
+  openStore(name: string, backend: BackendChoice, key: Uint8Array | null, limits: StoreLimits): Promise<S>;
   closeStore(store: S): Promise<void>;
   storeInfo(store: S): StoreInfo;
   /** Runs one of the manifest's methods on the store. */
@@ -73,7 +73,13 @@ export interface OwnershipHost<S> {
   reply(message: WorkerMessage, transfer?: ArrayBuffer[]): void;
 }
 
-export interface OpenRequest {
+/** What bounds a store's use of the device, passed to the wasm's `openStore` options as they are. */
+export interface StoreLimits {
+  /** IndexedDB: the largest database this Worker holds in memory (the wasm's default when absent). */
+  memoryLimitBytes?: number;
+}
+
+export interface OpenRequest extends StoreLimits {
   name: string;
   backend?: BackendChoice;
   key?: Uint8Array | null;
@@ -98,6 +104,7 @@ export class StoreOwnership<S> {
   private requested: BackendChoice = 'auto';
   private backend = '';
   private key: Uint8Array | null = null;
+  private limits: StoreLimits = {};
   private keyCheck: string | null = null;
   private channel: Channel | undefined;
   private store: S | null = null;
@@ -143,9 +150,10 @@ export class StoreOwnership<S> {
 
   /** Opens the store: as its owner, or as a relay to the tab that owns it. Answers `opened` or
    * `open-failed` to the client exactly once. */
-  async open({ name, backend = 'auto', key = null, livenessMs }: OpenRequest): Promise<void> {
+  async open({ name, backend = 'auto', key = null, livenessMs, memoryLimitBytes }: OpenRequest): Promise<void> {
     try {
       this.name = name;
+      this.limits = memoryLimitBytes === undefined ? {} : { memoryLimitBytes };
       this.key = key;
       // Throws INVALID_KEY for a key of the wrong length, as opening would.
       this.keyCheck = this.host.keyCheck(name, key);
@@ -155,7 +163,7 @@ export class StoreOwnership<S> {
       if (!BACKEND_CANDIDATES[backend]) throw errorOf('UNKNOWN_BACKEND', `unknown backend ${String(backend)}`);
       if (BACKEND_CANDIDATES[backend].every((candidate) => candidate === 'memory')) {
         // Ephemeral and private to this Worker: nothing to share, nothing to lock.
-        this.becomeOwnerAlone(await this.host.openStore(name, backend, key));
+        this.becomeOwnerAlone(await this.host.openStore(name, backend, key, this.limits));
         return;
       }
       const channel = this.host.locks ? this.host.openChannel(lockName(name), (data) => this.onChannelMessage(data)) : undefined;
@@ -271,7 +279,7 @@ export class StoreOwnership<S> {
     } catch {
       // Closing reports the unwritten changes again; they are the ones being dropped.
     }
-    this.store = this.listen(await this.host.openStore(this.name, this.requested, this.key));
+    this.store = this.listen(await this.host.openStore(this.name, this.requested, this.key, this.limits));
     this.needsReopen = false;
   }
 
@@ -387,7 +395,7 @@ export class StoreOwnership<S> {
       let info: StoreInfo;
       try {
         if (BACKEND_CANDIDATES[this.requested].includes('indexeddb')) await this.host.checkNotLost(this.name);
-        store = await this.host.openStore(this.name, this.requested, this.key);
+        store = await this.host.openStore(this.name, this.requested, this.key, this.limits);
         info = this.host.storeInfo(store);
         this.backend = info.backend;
         if (this.backend === 'indexeddb') await this.host.register(this.name);

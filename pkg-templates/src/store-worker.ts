@@ -8,7 +8,7 @@ import { callHandle, callModule } from './backups.js';
 import { systemClock } from './liveness.js';
 import { BACKEND_CANDIDATES, lockName, type BackendChoice } from './manifest.js';
 import { methodsOf, wasmExport } from './namespaces.js';
-import { StoreOwnership, type OwnershipHost } from './ownership.js';
+import { StoreOwnership, type OwnershipHost, type StoreLimits } from './ownership.js';
 import type { CallId, ChannelMessage, ClientMessage, StoreInfo, WorkerMessage } from './protocol.js';
 import { checkNotLost, register, unregister } from './registry.js';
 import { codeOf, errorOf, reviveCallbacks, serializeError, transferables } from './values.js';
@@ -25,11 +25,11 @@ const wasmReady = init();
 // (Chrome releases them a moment after a Worker dies or a tab reloads).
 const OPFS_RETRY_MS = 20_000;
 
-async function openWithRetry(name: string, backend: BackendChoice, key: Uint8Array | null): Promise<wasm.Store> {
+async function openWithRetry(name: string, backend: BackendChoice, key: Uint8Array | null, limits: StoreLimits): Promise<wasm.Store> {
   const started = Date.now();
   for (let attempt = 0; ; attempt += 1) {
     try {
-      return await wasm.openStore(name, backend, key ? { key } : undefined);
+      return await wasm.openStore(name, backend, key ? { ...limits, key } : limits);
     } catch (error) {
       if (codeOf(error) !== 'OPFS_IN_USE' || Date.now() - started > OPFS_RETRY_MS) throw error;
       await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 500)));

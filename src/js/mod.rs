@@ -40,7 +40,8 @@ fn start() {
 
 /// Opens (creating if needed) the store `name`. `backend` is `"auto"` (default), `"opfs"` or `"memory"`.
 /// `options.key` (a 32-byte `Uint8Array`) encrypts the database, or opens an encrypted one; a wrong key
-/// rejects with `WRONG_KEY`.
+/// rejects with `WRONG_KEY`. `options.memoryLimitBytes` (IndexedDB): the largest database this context may
+/// hold in memory (default 128 MiB); a larger one rejects with `STORE_TOO_LARGE`.
 #[wasm_bindgen(js_name = openStore)]
 pub async fn open_store(
     name: String,
@@ -52,11 +53,26 @@ pub async fn open_store(
         Some(text) => text.parse().map_err(StoreError::from)?,
     };
     let key = store_key(&options)?;
-    let store = Store::open_with_key(&name, choice, StoreConfig::default(), key.as_ref()).await?;
+    let config = store_config(&options)?;
+    let store = Store::open_with_key(&name, choice, config, key.as_ref()).await?;
     Ok(JsStore {
         inner: RefCell::new(Some(Rc::new(store))),
         changes: Rc::default(),
     })
+}
+
+fn store_config(options: &JsValue) -> Result<StoreConfig, StoreError> {
+    const WHAT: &str = "memoryLimitBytes must be a positive integer";
+    let mut config = StoreConfig::default();
+    if let Some(limit) =
+        convert::optional_integer_arg(&convert::field(options, "memoryLimitBytes")?, WHAT)?
+    {
+        config.memory_limit_bytes = u64::try_from(limit)
+            .ok()
+            .filter(|limit| *limit > 0)
+            .ok_or(StoreError::InvalidArgument(WHAT))?;
+    }
+    Ok(config)
 }
 
 fn store_key(options: &JsValue) -> Result<Option<StoreKey>, StoreError> {
@@ -197,6 +213,16 @@ impl JsStore {
         self.spawn(move |store| async move {
             let report = store.migrate_to(version)?;
             Ok(results::MigrationReportJs::to_js(&report))
+        })
+    }
+
+    /// Rewrites the database without its free pages (after pruning, it then takes less room; on IndexedDB,
+    /// less memory). Resolves once durable.
+    #[wasm_bindgen(js_name = compact, unchecked_return_type = "Promise<void>")]
+    pub fn compact(&self) -> Promise {
+        self.spawn(move |store| async move {
+            store.compact()?;
+            Ok(JsValue::UNDEFINED)
         })
     }
 

@@ -35,7 +35,7 @@ fn run(started: Result<(Work, Rc<Store>), StoreError>, listener: Rc<ChangeListen
         };
         let (out, changes) = match outcome {
             Ok(done) => done,
-            Err(error) => return Err(error.with_quota_recognized(store.backend()).await.into()),
+            Err(error) => return Err(store.recognize_error(error).await.into()),
         };
         // Resolve only once the operation is durable (IndexedDB: its pages are committed there).
         store.sync().await?;

@@ -56,7 +56,15 @@ pub struct StoreConfig {
     pub synchronous: Synchronous,
     /// Applies when the database is created; an existing database keeps its page size.
     pub page_size: u32,
+    /// IndexedDB only (which holds the whole database in wasm memory): a larger database is refused at open
+    /// and a write that would grow it larger fails, both with `STORE_TOO_LARGE`, before the tab runs out
+    /// of memory.
+    pub memory_limit_bytes: u64,
 }
+
+/// The default [`StoreConfig::memory_limit_bytes`]: about 500,000 chat messages, well inside what mobile
+/// browsers let a tab hold.
+pub const DEFAULT_MEMORY_LIMIT_BYTES: u64 = 128 << 20;
 
 impl Default for StoreConfig {
     fn default() -> Self {
@@ -64,6 +72,7 @@ impl Default for StoreConfig {
             journal_mode: JournalMode::Wal,
             synchronous: Synchronous::Full,
             page_size: 8192,
+            memory_limit_bytes: DEFAULT_MEMORY_LIMIT_BYTES,
         }
     }
 }

@@ -35,6 +35,10 @@ pub enum StoreError {
     /// browser discarded it (Chromium can, after a crash) or it was cleared outside this package.
     #[error("store {name:?} existed on {backend} but its database is gone; restore a backup, or delete the store to start over")]
     Lost { name: String, backend: Backend },
+    /// A write would grow an IndexedDB store (held whole in memory) past its memory limit; it was rolled
+    /// back.
+    #[error("the write would grow the store past its memory limit of {limit} bytes (IndexedDB keeps the whole database in memory); it was rolled back: prune and compact(), or open with a larger memoryLimitBytes")]
+    MemoryLimitReached { limit: u64 },
     /// The store was closed.
     #[error("store is closed")]
     Closed,
@@ -150,6 +154,7 @@ impl StoreError {
             }
             StoreError::BackendUnavailable(_) => ErrorCode::BackendUnavailable,
             StoreError::Closed => ErrorCode::StoreClosed,
+            StoreError::MemoryLimitReached { .. } => ErrorCode::StoreTooLarge,
             StoreError::Lost { .. } => ErrorCode::StoreLost,
             StoreError::WrongKey => ErrorCode::WrongKey,
             StoreError::InvalidKey(_) => ErrorCode::InvalidKey,

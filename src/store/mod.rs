@@ -15,7 +15,7 @@ use std::cell::RefCell;
 
 pub use crate::kv::MAX_KV_VALUE_LEN;
 pub use crate::vfs::open_store_names;
-pub use config::{JournalMode, StoreConfig, Synchronous};
+pub use config::{JournalMode, StoreConfig, Synchronous, DEFAULT_MEMORY_LIMIT_BYTES};
 pub use error::StoreError;
 pub use key::{relay_key_check, InvalidKeyLength, StoreKey};
 pub use open::delete_store;
@@ -43,6 +43,8 @@ pub struct Store {
     backend: Backend,
     backend_reason: BackendReason,
     journal_mode: JournalMode,
+    /// The memory limit of an IndexedDB store (see [`StoreConfig::memory_limit_bytes`]).
+    memory_limit: Option<u64>,
     /// The IndexedDB link of an IndexedDB store.
     idb: Option<vfs::idb::IdbFile>,
     /// The database key, kept (zeroized on drop) to encrypt what an import brings in.
@@ -153,6 +155,42 @@ impl Store {
             version,
             now_ms(),
         )?)
+    }
+
+    /// Rewrites the database without its free pages (`VACUUM`), so that it takes no more room (on
+    /// IndexedDB: memory) than its data: after pruning, to open again under a smaller memory limit.
+    ///
+    /// # Errors
+    /// A transaction is open, or storage fails (the database is then unchanged).
+    pub fn compact(&self) -> Result<(), StoreError> {
+        self.mls_groups.clear();
+        Ok(self.conn.execute_batch("VACUUM")?)
+    }
+
+    /// The size of the database file in bytes.
+    ///
+    /// # Errors
+    /// The file cannot be read.
+    pub fn database_bytes(&self) -> Result<u64, StoreError> {
+        let bytes: i64 = self.conn.query_value(
+            "SELECT page_count * page_size FROM pragma_page_count, pragma_page_size",
+            &[],
+        )?;
+        Ok(u64::try_from(bytes).unwrap_or(0))
+    }
+
+    /// `error` as the JS API reports it: on IndexedDB, "database full" is the memory limit
+    /// (`STORE_TOO_LARGE`); on OPFS, a failed write with the origin's storage nearly full is the quota.
+    pub async fn recognize_error(&self, error: StoreError) -> StoreError {
+        if let Some(limit) = self.memory_limit {
+            if error
+                .sql_source()
+                .is_some_and(crate::sql::SqlError::is_full)
+            {
+                return StoreError::MemoryLimitReached { limit };
+            }
+        }
+        error.with_quota_recognized(self.backend).await
     }
 
     /// Runs `PRAGMA integrity_check`; an empty list means the database is sound.

@@ -144,10 +144,16 @@ impl Store {
     ) -> Result<Store, StoreError> {
         let registration = crate::vfs::OpenRegistration::acquire(backend, name)?;
         let config = config.for_backend(backend);
-        let vfs_name = vfs::prepare(backend, name).await?;
+        let vfs_name = vfs::store_vfs(
+            backend,
+            vfs::prepare(backend, name).await?,
+            config.synchronous == super::Synchronous::Full,
+        )?;
         let file_name = vfs::file_name(name);
         let idb = match backend {
-            Backend::IndexedDb => Some(vfs::idb::open_file(name, &file_name).await?),
+            Backend::IndexedDb => {
+                Some(vfs::idb::open_file(name, &file_name, config.memory_limit_bytes).await?)
+            }
             _ => None,
         };
         if existing && idb.as_ref().is_some_and(vfs::idb::IdbFile::was_empty) {
@@ -179,6 +185,14 @@ impl Store {
                 got: journal_mode,
             });
         }
+        if backend == Backend::IndexedDb {
+            // SQLite refuses to grow the file past this many pages with SQLITE_FULL, rolling the write
+            // back cleanly (a VFS error in the middle of a commit could not be rolled back in memory).
+            let page_size: i64 = conn.query_value("PRAGMA page_size", &[])?;
+            let max_pages =
+                config.memory_limit_bytes / u64::try_from(page_size.max(512)).unwrap_or(512);
+            conn.execute_batch(&format!("PRAGMA max_page_count = {max_pages}"))?;
+        }
         migrate::migrate_to_latest(&conn, MIGRATIONS, now_ms()).map_err(|e| match e {
             migrate::MigrationError::History(source) => wrong_key(source, key.is_some()),
             other => StoreError::from(other),
@@ -192,6 +206,7 @@ impl Store {
             backend,
             backend_reason: reason,
             journal_mode: config.journal_mode,
+            memory_limit: (backend == Backend::IndexedDb).then_some(config.memory_limit_bytes),
             idb,
             key: RefCell::new(key.map(StoreKey::duplicate)),
             mls_groups: crate::mls::GroupCache::default(),

@@ -4,6 +4,7 @@
 //! A store named `chat` is the file `chat.sqlite3` in its backend's VFS, so a store of the same name on two
 //! backends never collides.
 
+mod coalesce;
 pub(crate) mod idb;
 mod memory;
 mod opfs;
@@ -13,6 +14,8 @@ mod registry;
 use crate::backend::Backend;
 use crate::error_code::ErrorCode;
 
+#[cfg(feature = "test-hooks")]
+pub use coalesce::wal_write_counts_for_tests;
 pub use opfs::release_opfs_pool;
 pub(crate) use registry::ensure_closed;
 pub use registry::{open_store_names, OpenRegistration};
@@ -50,6 +53,11 @@ pub enum VfsError {
         "another owner took over store {name:?}; this write was refused and nothing of it written"
     )]
     OwnerChanged { name: String },
+    /// The IndexedDB backend holds a store's whole database in memory, and this one is larger than the limit
+    /// it was opened with: refused before a page was read. Open it with a larger limit where the device
+    /// has the memory, then export it or prune it and `compact()`.
+    #[error("store {name:?} is {size} bytes, over the IndexedDB backend's memory limit of {limit} bytes; open it with a larger memoryLimitBytes to export it, or to prune it and compact()")]
+    TooLarge { name: String, size: u64, limit: u64 },
     /// This context has the store open already; two connections to one file would interleave writes.
     #[error("store {name:?} is already open on {backend} in this context")]
     AlreadyOpen { name: String, backend: Backend },
@@ -91,6 +99,7 @@ impl VfsError {
             VfsError::NotDurable { .. } => ErrorCode::StoreNotDurable,
             VfsError::OwnerChanged { .. } => ErrorCode::OwnerChanged,
             VfsError::Transfer { .. } => ErrorCode::BackendError,
+            VfsError::TooLarge { .. } => ErrorCode::StoreTooLarge,
         }
     }
 
@@ -163,6 +172,24 @@ pub(crate) async fn prepare(backend: Backend, store: &str) -> Result<String, Vfs
         Backend::Opfs => opfs::prepare(store).await,
         Backend::IndexedDb => Ok(idb::VFS_NAME.to_owned()),
         Backend::Memory => Ok(memory::VFS_NAME.to_owned()),
+    }
+}
+
+/// The VFS a store's connection opens its file through, given its backend's (`prepare`): on OPFS with every
+/// commit synced, the layer that joins a commit's WAL writes into one (see `coalesce`); elsewhere the
+/// backend's own.
+///
+/// # Errors
+/// The layer cannot be registered.
+pub(crate) fn store_vfs(
+    backend: Backend,
+    prepared: String,
+    every_commit_synced: bool,
+) -> Result<String, VfsError> {
+    if backend == Backend::Opfs && every_commit_synced {
+        coalesce::over(&prepared)
+    } else {
+        Ok(prepared)
     }
 }
 

@@ -86,3 +86,87 @@ pub async fn indexed_db_reopen_reads_everything_back() {
     store.close_durably().await.unwrap();
     cleanup(&name, choice).await;
 }
+
+/// The IndexedDB backend holds the whole database in memory, so it has a limit: a write that would grow
+/// the database past it fails with `STORE_TOO_LARGE` and is rolled back (the store stays usable), and a
+/// database over the limit is refused at open before a page is read. The way out works: open with a
+/// larger limit, prune, compact, and it opens under the small limit again.
+pub async fn indexed_db_memory_limit_refuses_before_memory_runs_out() {
+    use mls_web_store::store::{StoreConfig, StoreError, DEFAULT_MEMORY_LIMIT_BYTES};
+    let choice = BackendChoice::IndexedDb;
+    let name = unique_name("idb-limit");
+    let with_limit = |limit: u64| StoreConfig {
+        memory_limit_bytes: limit,
+        ..StoreConfig::default()
+    };
+    assert_eq!(
+        StoreConfig::default().memory_limit_bytes,
+        DEFAULT_MEMORY_LIMIT_BYTES
+    );
+    let limit = 1 << 20;
+    let store = Store::open_with(&name, choice, with_limit(limit))
+        .await
+        .unwrap();
+    store
+        .chat()
+        .create_channel(&new_channel("c", b"alice"), None, T0)
+        .unwrap();
+    let body = "x".repeat(1000);
+    let mut stored = 0;
+    let error = loop {
+        let batch: Vec<_> = (0..50).map(|_| message(None, b"alice", &body)).collect();
+        match store.chat().append_messages("c", &batch, None, T0) {
+            Ok(_) => stored += batch.len(),
+            Err(error) => break store.recognize_error(StoreError::from(error)).await,
+        }
+        store.sync().await.unwrap();
+        assert!(
+            stored < 2_000,
+            "1,000 KB of messages never reached the limit"
+        );
+    };
+    assert_eq!(error.code(), "STORE_TOO_LARGE", "{error}");
+    assert!(stored > 0);
+    // The failed batch left nothing; the store still reads, writes small things and syncs.
+    assert_eq!(store.chat().message_count("c").unwrap(), stored as i64);
+    assert!(store.database_bytes().unwrap() <= limit);
+    store.kv_put("k", "v", b"still writable").await.unwrap();
+    assert!(store.integrity_check().unwrap().is_empty());
+    let full_size = store.database_bytes().unwrap();
+    store.close_durably().await.unwrap();
+
+    // Over the limit at open: refused, with the size and the limit in the message.
+    let small = 256 << 10;
+    let refused = Store::open_with(&name, choice, with_limit(small))
+        .await
+        .err()
+        .expect("a store over the limit is refused");
+    assert_eq!(refused.code(), "STORE_TOO_LARGE", "{refused}");
+    assert!(
+        refused.to_string().contains(&full_size.to_string()),
+        "{refused}"
+    );
+
+    // The way out: a larger limit, prune, compact; then it fits the small limit.
+    let store = Store::open_with(&name, choice, with_limit(limit))
+        .await
+        .unwrap();
+    assert_eq!(store.chat().message_count("c").unwrap(), stored as i64);
+    store.chat().prune("c", 10).unwrap();
+    store.compact().unwrap();
+    let compacted = store.database_bytes().unwrap();
+    assert!(compacted < full_size, "{compacted} < {full_size}");
+    store.close_durably().await.unwrap();
+    let store = Store::open_with(&name, choice, with_limit(compacted))
+        .await
+        .unwrap();
+    assert_eq!(store.chat().message_count("c").unwrap(), 10);
+    assert!(store.integrity_check().unwrap().is_empty());
+    store.close_durably().await.unwrap();
+    let refused = Store::open_with(&name, choice, with_limit(compacted - 1))
+        .await
+        .err()
+        .expect("one byte over");
+    assert_eq!(refused.code(), "STORE_TOO_LARGE");
+    cleanup(&name, choice).await;
+}

@@ -288,12 +288,17 @@ export class FakeWorker {
     this.replies = [];
     this.nextCall = 1;
     this.closedStores = 0;
+    /** The limits each open of the database was given. */
+    this.openedWith = [];
     const host = {
       workerId: id,
       locks: origin.locks.forWorker(id),
       clock: origin.clock,
       openChannel: (name, onMessage) => origin.hub.open(id, name, onMessage),
-      openStore: (name, _backend, key) => origin.database(name).open(id, key),
+      openStore: (name, _backend, key, limits) => {
+        this.openedWith.push(limits);
+        return origin.database(name).open(id, key);
+      },
       closeStore: async (store) => {
         store.closed = true;
         this.closedStores += 1;
@@ -321,8 +326,8 @@ export class FakeWorker {
   }
 
   /** Opens `name` and resolves to the `opened` or `open-failed` answer. */
-  async open(name, { key = null, backend = 'opfs', livenessMs } = {}) {
-    this.ownership.open({ name, backend, key, livenessMs });
+  async open(name, { key = null, backend = 'opfs', livenessMs, memoryLimitBytes } = {}) {
+    this.ownership.open({ name, backend, key, livenessMs, memoryLimitBytes });
     for (let turn = 0; turn < PATIENCE; turn += 1) {
       const answer = this.replies.find((reply) => reply.op === 'opened' || reply.op === 'open-failed');
       if (answer) return answer;

@@ -259,3 +259,20 @@ test('a memory store is owned alone: no lock, no channel', async () => {
   assert.equal(origin.hub.channels.size, 0);
   assert.equal((await a.call('kv.get', ['n', 'k']).answer).op, 'done');
 });
+
+test('each open of the database gets the limits its own tab asked for, a takeover\'s reopen included', async () => {
+  const origin = new FakeOrigin();
+  const a = origin.worker('a');
+  const b = origin.worker('b');
+  await a.open('s', { memoryLimitBytes: 1000 });
+  await b.open('s', { memoryLimitBytes: 2000 });
+  assert.deepEqual(a.openedWith, [{ memoryLimitBytes: 1000 }]);
+  assert.deepEqual(b.openedWith, [], 'a relay opens nothing');
+  a.crash();
+  await settle();
+  assert.equal(b.role, 'owner');
+  assert.deepEqual(b.openedWith, [{ memoryLimitBytes: 2000 }]);
+  const c = origin.worker('c');
+  await c.open('t');
+  assert.deepEqual(c.openedWith, [{}], 'no limit given: the wasm\'s default');
+});

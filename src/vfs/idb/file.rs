@@ -9,6 +9,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
+use js_sys::Uint8Array;
 use sqlite_wasm_rs::vfs::{
     AccessMode, LockLevel, OpenOptions, OpenRequest, OpenedFile, OsCallback, SQLiteIoMethods,
     SQLiteVfs, SyncOptions, VfsError, VfsErrorCode, VfsFile, VfsResult, VfsStore,
@@ -40,19 +41,19 @@ pub(crate) struct Changes {
 }
 
 impl PagedFile {
-    /// A file made of `pages` (index, bytes) and `size`, as loaded from IndexedDB.
-    pub(crate) fn from_pages(size: u64, pages: impl IntoIterator<Item = (u64, Vec<u8>)>) -> Self {
-        let mut file = PagedFile {
-            size,
-            ..PagedFile::default()
-        };
-        for (index, bytes) in pages {
-            let mut page = vec![0u8; PAGE_SIZE].into_boxed_slice();
-            let len = bytes.len().min(PAGE_SIZE);
-            page[..len].copy_from_slice(&bytes[..len]);
-            file.pages.insert(index, page);
-        }
-        file
+    /// Adds a page as loaded from IndexedDB, copied straight from JS into its place (no second copy in
+    /// wasm memory). Loading does not change the file: nothing is marked for writing back.
+    pub(crate) fn put_loaded_page(&mut self, index: u64, bytes: &Uint8Array) {
+        let mut page = vec![0u8; PAGE_SIZE].into_boxed_slice();
+        let len = (bytes.length() as usize).min(PAGE_SIZE);
+        // `len` fits u32: at most PAGE_SIZE.
+        bytes.subarray(0, len as u32).copy_to(&mut page[..len]);
+        self.pages.insert(index, page);
+    }
+
+    /// Sets the size the header record gives, once the pages are loaded.
+    pub(crate) fn set_loaded_size(&mut self, size: u64) {
+        self.size = size;
     }
 
     pub(crate) fn has_changes(&self) -> bool {

@@ -208,10 +208,32 @@ impl Drop for IdbFile {
     }
 }
 
-/// Loads store `name`'s pages from IndexedDB into the VFS so SQLite can open `file_name`.
-pub(crate) async fn open_file(name: &str, file_name: &str) -> Result<IdbFile, VfsError> {
+/// Loads store `name`'s pages from IndexedDB into the VFS so SQLite can open `file_name`. A database over
+/// `memory_limit` bytes is refused before a page is read or the store claimed ([`VfsError::TooLarge`]):
+/// every page is held in wasm memory, and a tab that runs out of it is killed.
+pub(crate) async fn open_file(
+    name: &str,
+    file_name: &str,
+    memory_limit: u64,
+) -> Result<IdbFile, VfsError> {
     let files = files()?;
     let db = pages::open(name).await?;
+    let too_large = |size: u64| VfsError::TooLarge {
+        name: name.to_owned(),
+        size,
+        limit: memory_limit,
+    };
+    match pages::header(&db).await {
+        Ok(header) if header.size > memory_limit => {
+            db.close();
+            return Err(too_large(header.size));
+        }
+        Ok(_) => {}
+        Err(error) => {
+            db.close();
+            return Err(error);
+        }
+    }
     // Claimed before loading: no earlier owner can write after this, so what is loaded is the last state.
     let owner = match pages::claim(&db).await {
         Ok(owner) => owner,
@@ -220,19 +242,22 @@ pub(crate) async fn open_file(name: &str, file_name: &str) -> Result<IdbFile, Vf
             return Err(error);
         }
     };
-    let stored = match pages::load(&db).await {
-        Ok(loaded) => loaded,
-        Err(error) => {
-            db.close();
-            return Err(error);
-        }
-    };
-    let commits = stored.commit;
-    let was_empty = stored.size == 0;
-    let file = Rc::new(RefCell::new(PagedFile::from_pages(
-        stored.size,
-        stored.pages,
-    )));
+    let mut file = PagedFile::default();
+    let header =
+        match pages::load(&db, &mut |index, bytes| file.put_loaded_page(index, bytes)).await {
+            // An owner that wrote between the size check and the claim may have grown it past the limit.
+            Ok(header) if header.size > memory_limit => {
+                db.close();
+                return Err(too_large(header.size));
+            }
+            Ok(header) => header,
+            Err(error) => {
+                db.close();
+                return Err(error);
+            }
+        };
+    file.set_loaded_size(header.size);
+    let file = Rc::new(RefCell::new(file));
     files
         .files
         .borrow_mut()
@@ -247,25 +272,25 @@ pub(crate) async fn open_file(name: &str, file_name: &str) -> Result<IdbFile, Vf
             failed: RefCell::new(None),
             in_progress: RefCell::new(None),
             first_error: RefCell::new(None),
-            commits: std::cell::Cell::new(commits),
+            commits: std::cell::Cell::new(header.commit),
             fenced: std::cell::Cell::new(false),
         }),
-        was_empty,
+        was_empty: header.size == 0,
     })
 }
 
 /// The bytes of a closed store's database.
 pub(super) async fn export(name: &str) -> Result<Option<Vec<u8>>, VfsError> {
     let db = pages::open(name).await?;
-    let loaded = pages::load(&db).await;
+    let mut file = PagedFile::default();
+    let loaded = pages::load(&db, &mut |index, bytes| file.put_loaded_page(index, bytes)).await;
     db.close();
-    let stored = loaded?;
-    if stored.size == 0 {
+    let header = loaded?;
+    if header.size == 0 {
         return Ok(None);
     }
-    Ok(Some(
-        PagedFile::from_pages(stored.size, stored.pages).bytes(),
-    ))
+    file.set_loaded_size(header.size);
+    Ok(Some(file.bytes()))
 }
 
 /// Replaces a closed store's database with `bytes`, in one IndexedDB transaction.

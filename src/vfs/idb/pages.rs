@@ -97,12 +97,16 @@ pub(crate) async fn open(name: &str) -> Result<Database, VfsError> {
         .map_err(|e| idb_error("open", e))
 }
 
-/// What a store's IndexedDB database holds.
-pub(crate) struct Stored {
+/// A store's IndexedDB database's header record: the file size and the commit counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Header {
     pub size: u64,
     pub commit: u64,
-    pub pages: Vec<(u64, Vec<u8>)>,
 }
+
+/// Pages per read request while loading: one chunk's JS copies (4 MiB) are all that is held beside the
+/// pages in wasm memory, whatever the store's size.
+const LOAD_CHUNK: u64 = 512;
 
 /// The number stored under `key` in the `meta` object store, if any.
 async fn meta_number(
@@ -116,70 +120,89 @@ async fn meta_number(
         .map_err(|e| idb_error("read", e))
 }
 
-/// Whether the database holds a file (a stored size above zero), without reading its pages.
-pub(crate) async fn holds_file(db: &Database) -> Result<bool, VfsError> {
+/// The stored file size and commit counter.
+async fn read_header(
+    meta: &indexed_db_futures::object_store::ObjectStore<'_>,
+) -> Result<Header, VfsError> {
+    let size = match meta_number(meta, SIZE_KEY).await? {
+        Some(size) if size >= 0.0 && size.fract() == 0.0 => size as u64,
+        Some(_) => return Err(corrupt("the stored file size is not a size")),
+        None => 0,
+    };
+    let commit = meta_number(meta, COMMIT_KEY)
+        .await?
+        .filter(|c| *c >= 0.0 && c.fract() == 0.0)
+        .map_or(0, |c| c as u64);
+    Ok(Header { size, commit })
+}
+
+/// The header record alone, without reading a page.
+pub(crate) async fn header(db: &Database) -> Result<Header, VfsError> {
     let tx = db
         .transaction(META)
         .build()
         .map_err(|e| idb_error("read", e))?;
     let meta = tx.object_store(META).map_err(|e| idb_error("read", e))?;
-    let size = meta_number(&meta, SIZE_KEY).await?;
-    Ok(size.is_some_and(|size| size > 0.0))
+    read_header(&meta).await
 }
 
-/// Every stored page, the file size and the commit counter.
-pub(crate) async fn load(db: &Database) -> Result<Stored, VfsError> {
+/// Whether the database holds a file (a stored size above zero), without reading its pages.
+pub(crate) async fn holds_file(db: &Database) -> Result<bool, VfsError> {
+    Ok(header(db).await?.size > 0)
+}
+
+/// Reads the header record and hands every stored page to `page` (index, bytes), in index order, in one
+/// readonly transaction. Pages are read a chunk at a time, so only one chunk's JS copies exist at once.
+pub(crate) async fn load(
+    db: &Database,
+    page: &mut dyn FnMut(u64, &Uint8Array),
+) -> Result<Header, VfsError> {
     let tx = db
         .transaction([PAGES, META])
         .build()
         .map_err(|e| idb_error("read", e))?;
     let pages = tx.object_store(PAGES).map_err(|e| idb_error("read", e))?;
     let meta = tx.object_store(META).map_err(|e| idb_error("read", e))?;
-    let size = meta_number(&meta, SIZE_KEY).await?;
-    let commit = meta_number(&meta, COMMIT_KEY).await?;
-    let keys: Vec<f64> = pages
-        .get_all_keys()
-        .primitive()
-        .map_err(|e| idb_error("read", e))?
-        .await
-        .map_err(|e| idb_error("read", e))?
-        .collect::<Result<Vec<f64>, _>>()
-        .map_err(|e| idb_error("read", e))?;
-    let values: Vec<JsValue> = pages
-        .get_all()
-        .primitive()
-        .map_err(|e| idb_error("read", e))?
-        .await
-        .map_err(|e| idb_error("read", e))?
-        .collect::<Result<Vec<JsValue>, _>>()
-        .map_err(|e| idb_error("read", e))?;
-    if keys.len() != values.len() {
-        return Err(corrupt("page keys and values disagree"));
-    }
-    let mut out = Vec::with_capacity(keys.len());
-    for (key, value) in keys.into_iter().zip(values) {
-        let bytes = value
-            .dyn_into::<Uint8Array>()
-            .map_err(|_| corrupt("a page is not bytes"))?;
-        if !(key >= 0.0 && key.fract() == 0.0) {
-            return Err(corrupt("a page key is not an index"));
+    let header = read_header(&meta).await?;
+    // Every page a file of this size can have, a chunk of indexes at a time (absent ones are zeros).
+    let page_count = header.size.div_ceil(super::file::PAGE_SIZE as u64);
+    let mut from = 0;
+    while from < page_count {
+        let range = from as f64..(from + LOAD_CHUNK).min(page_count) as f64;
+        let keys: Vec<f64> = pages
+            .get_all_keys()
+            .with_query(range.clone())
+            .primitive()
+            .map_err(|e| idb_error("read", e))?
+            .await
+            .map_err(|e| idb_error("read", e))?
+            .collect::<Result<Vec<f64>, _>>()
+            .map_err(|e| idb_error("read", e))?;
+        let values: Vec<JsValue> = pages
+            .get_all()
+            .with_query(range)
+            .primitive()
+            .map_err(|e| idb_error("read", e))?
+            .await
+            .map_err(|e| idb_error("read", e))?
+            .collect::<Result<Vec<JsValue>, _>>()
+            .map_err(|e| idb_error("read", e))?;
+        if keys.len() != values.len() {
+            return Err(corrupt("page keys and values disagree"));
         }
-        // Checked: a non-negative integer well inside f64's exact range.
-        out.push((key as u64, bytes.to_vec()));
+        for (key, value) in keys.iter().zip(values) {
+            let bytes = value
+                .dyn_into::<Uint8Array>()
+                .map_err(|_| corrupt("a page is not bytes"))?;
+            if !(*key >= 0.0 && key.fract() == 0.0) {
+                return Err(corrupt("a page key is not an index"));
+            }
+            // Checked: a non-negative integer well inside f64's exact range.
+            page(*key as u64, &bytes);
+        }
+        from += LOAD_CHUNK;
     }
-    let size = match size {
-        Some(size) if size >= 0.0 && size.fract() == 0.0 => size as u64,
-        Some(_) => return Err(corrupt("the stored file size is not a size")),
-        None => 0,
-    };
-    let commit = commit
-        .filter(|c| *c >= 0.0 && c.fract() == 0.0)
-        .map_or(0, |c| c as u64);
-    Ok(Stored {
-        size,
-        commit,
-        pages: out,
-    })
+    Ok(header)
 }
 
 /// Makes the caller the store's owner: raises the owner epoch in one readwrite transaction and returns it.
