@@ -36,3 +36,8 @@ async fn reopen_reads_everything_back() {
 async fn memory_limit_refuses_before_memory_runs_out() {
     common::indexed_db_memory_limit_refuses_before_memory_runs_out().await;
 }
+
+#[wasm_bindgen_test]
+async fn memory_limit_through_the_js_api() {
+    common::indexed_db_memory_limit_through_the_js_api().await;
+}

@@ -170,3 +170,67 @@ pub async fn indexed_db_memory_limit_refuses_before_memory_runs_out() {
     assert_eq!(refused.code(), "STORE_TOO_LARGE");
     cleanup(&name, choice).await;
 }
+
+/// The same limit through the JS API, as apps meet it: `openStore(name, "indexeddb", { memoryLimitBytes })`,
+/// a batch that would pass it rejects with `STORE_TOO_LARGE` and writes nothing, `compact()` resolves, a
+/// reopen under a smaller limit rejects with the same code, and a limit that is not a positive integer is
+/// `INVALID_ARGUMENT`.
+pub async fn indexed_db_memory_limit_through_the_js_api() {
+    use super::chat_js::{get, object, one};
+    use js_sys::{Array, Uint8Array};
+    use mls_web_store::js::open_store;
+    use wasm_bindgen::JsValue;
+    use wasm_bindgen_futures::JsFuture;
+    let choice = BackendChoice::IndexedDb;
+    let name = unique_name("idb-limit-js");
+    let limit = |bytes: f64| object(&[("memoryLimitBytes", JsValue::from(bytes))]);
+    let code = |error: JsValue| get(&error, "code").as_string().unwrap_or_default();
+    for bad in [0.0, -1.0, 1.5] {
+        let refused = open_store(name.clone(), Some("indexeddb".into()), limit(bad)).await;
+        assert_eq!(code(refused.err().expect("refused")), "INVALID_ARGUMENT");
+    }
+    let store = open_store(
+        name.clone(),
+        Some("indexeddb".into()),
+        limit((1 << 20) as f64),
+    )
+    .await
+    .unwrap();
+    let bytes = |text: &[u8]| JsValue::from(Uint8Array::from(text));
+    one(store.chat_create_channel(
+        object(&[("channelId", "c".into()), ("creator", bytes(b"alice"))]),
+        JsValue::UNDEFINED,
+    ))
+    .await;
+    let body = vec![b'x'; 1000];
+    let batch = || -> Array {
+        (0..50)
+            .map(|_| object(&[("sender", bytes(b"alice")), ("body", bytes(&body))]))
+            .collect()
+    };
+    let mut stored = 0.0;
+    let refusal = loop {
+        match JsFuture::from(store.chat_append_messages("c".into(), batch(), JsValue::UNDEFINED))
+            .await
+        {
+            Ok(_) => stored += 50.0,
+            Err(error) => break error,
+        }
+        assert!(stored < 2_000.0, "never reached the limit");
+    };
+    assert_eq!(code(refusal.clone()), "STORE_TOO_LARGE", "{refusal:?}");
+    assert_eq!(one(store.chat_message_count("c".into())).await, stored);
+    one(store.compact()).await;
+    JsFuture::from(store.close()).await.unwrap();
+    let refused = open_store(
+        name.clone(),
+        Some("indexeddb".into()),
+        limit((256 << 10) as f64),
+    )
+    .await;
+    assert_eq!(
+        code(refused.err().expect("over the limit")),
+        "STORE_TOO_LARGE"
+    );
+    cleanup(&name, choice).await;
+}

@@ -18,7 +18,10 @@ import {
 import init, { openStore as openInWorker } from "../../www/pkg/direct.js";
 
 export async function clientUse(): Promise<void> {
-  const store: RemoteStore = await openStore({ name: "alice", backend: "auto", persist: true, livenessMs: 5000, onRoleChange: (role: StoreRole) => void role });
+  const store: RemoteStore = await openStore({ name: "alice", backend: "auto", persist: true, livenessMs: 5000, memoryLimitBytes: 64 << 20, onRoleChange: (role: StoreRole) => void role });
+  await store.compact();
+  // @ts-expect-error the limit is a number of bytes
+  await openStore({ name: "alice", memoryLimitBytes: "64 MiB" });
   const reason: string = store.backendReason;
   const answer: boolean = await store.persistence;
   const backend: "opfs" | "indexeddb" | "memory" = store.backend;
@@ -74,7 +77,8 @@ export async function clientUse(): Promise<void> {
 
 export async function directUse(): Promise<void> {
   await init();
-  const store = await openInWorker({ name: "bob", backend: "opfs" });
+  const store = await openInWorker({ name: "bob", backend: "indexeddb", memoryLimitBytes: 256 << 20 });
+  await store.compact();
   const stop: () => void = store.subscribe(null, (changes) => {
     for (const change of changes) if (change.type === "groupEpoch") void change.epoch;
   });

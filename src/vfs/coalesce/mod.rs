@@ -23,19 +23,12 @@ mod file;
 #[cfg(feature = "test-hooks")]
 pub use file::wal_write_counts_for_tests;
 
-use std::cell::RefCell;
-use std::collections::HashSet;
 use std::ffi::{c_int, CString};
 
 use sqlite_wasm_rs::{
     sqlite3_file, sqlite3_vfs, sqlite3_vfs_find, sqlite3_vfs_register, SQLITE_MISUSE, SQLITE_OK,
     SQLITE_OPEN_WAL,
 };
-
-thread_local! {
-    /// The coalescing VFSes registered in this context, by their own name.
-    static REGISTERED: RefCell<HashSet<String>> = RefCell::new(HashSet::new());
-}
 
 /// This layer's `sqlite3_vfs`: the pool's, with this layer's `xOpen` and file size, and the pool's VFS
 /// beside it for `xOpen` to call.
@@ -51,9 +44,6 @@ struct CoalescingVfs {
 /// `base` is not registered, or the registration fails.
 pub(crate) fn over(base: &str) -> Result<String, super::VfsError> {
     let name = format!("coalesce-{base}");
-    if REGISTERED.with(|set| set.borrow().contains(&name)) {
-        return Ok(name);
-    }
     let failed = |message: String| super::VfsError::Opfs {
         operation: "register the write-coalescing VFS",
         message,
@@ -61,13 +51,31 @@ pub(crate) fn over(base: &str) -> Result<String, super::VfsError> {
     };
     let base_name = CString::new(base).map_err(|e| failed(e.to_string()))?;
     let own_name = CString::new(name.as_str()).map_err(|e| failed(e.to_string()))?;
-    // SAFETY: `base_name` is a valid C string; SQLite's VFS list is only used from this thread.
-    let base_vfs = unsafe { sqlite3_vfs_find(base_name.as_ptr()) };
+    // SAFETY: valid C strings; SQLite's VFS list is only used from this thread.
+    let (layer, base_vfs) = unsafe {
+        (
+            sqlite3_vfs_find(own_name.as_ptr()),
+            sqlite3_vfs_find(base_name.as_ptr()),
+        )
+    };
     if base_vfs.is_null() {
         return Err(failed(format!("no VFS named {base:?}")));
     }
-    // SAFETY: `base_vfs` is a registered VFS, never unregistered (a released pool is paused, not removed),
-    // so reading its struct is sound.
+    if !layer.is_null() {
+        // SAFETY: a VFS of this name is only ever registered below, as a `CoalescingVfs`.
+        let layered_on = unsafe { (*layer.cast::<CoalescingVfs>()).base };
+        // sahpool keeps a pool's registration while it is paused and re-registers the same one on resume;
+        // only an uninstall (never called here) would replace it.
+        return if layered_on == base_vfs {
+            Ok(name)
+        } else {
+            Err(failed(format!(
+                "the VFS {base:?} was replaced under the layer"
+            )))
+        };
+    }
+    // SAFETY: `base_vfs` is a registered VFS whose struct sahpool keeps until an uninstall (never called
+    // here; pausing a pool unregisters it but keeps the struct), so reading it is sound.
     let mut vfs = unsafe { *base_vfs };
     let Ok(base_size) = usize::try_from(vfs.szOsFile) else {
         return Err(failed("the pool's file size is negative".to_owned()));
@@ -88,7 +96,6 @@ pub(crate) fn over(base: &str) -> Result<String, super::VfsError> {
     if rc != SQLITE_OK {
         return Err(failed(format!("sqlite3_vfs_register returned {rc}")));
     }
-    REGISTERED.with(|set| set.borrow_mut().insert(name.clone()));
     Ok(name)
 }
 
