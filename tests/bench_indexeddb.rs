@@ -62,13 +62,7 @@ async fn bench_indexeddb() {
     store.close_durably().await.expect("close");
 
     let store = fresh(name).await;
-    for chunk in 0..LARGE / BATCH {
-        store
-            .chat()
-            .append_messages("c", &messages(chunk * BATCH, BATCH), None, T0)
-            .expect("fill");
-        store.sync().await.expect("sync");
-    }
+    bench_support::fill(&store, LARGE, BATCH).await;
     store.close_durably().await.expect("close");
     let start = performance_now();
     let store = Store::open(name, BackendChoice::IndexedDb)

@@ -111,13 +111,7 @@ async fn bench_indexeddb_scale() {
         .chat()
         .create_channel(&channel(), None, T0)
         .expect("channel");
-    for chunk in 0..total / BATCH {
-        store
-            .chat()
-            .append_messages("c", &messages(chunk * BATCH, BATCH), None, T0)
-            .expect("fill");
-        store.sync().await.expect("sync");
-    }
+    bench_support::fill(&store, total, BATCH).await;
     store.close_durably().await.expect("close");
     let fill_ms = performance_now() - fill_start;
 

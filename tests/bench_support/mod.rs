@@ -58,3 +58,15 @@ pub fn messages(start: usize, count: usize) -> Vec<NewMessage> {
         })
         .collect()
 }
+
+/// Appends messages `0..count` to channel `c` in durable batches of `batch` (each synced), as the large-store
+/// benchmarks fill their stores.
+pub async fn fill(store: &mls_web_store::store::Store, count: usize, batch: usize) {
+    for chunk in 0..count / batch {
+        store
+            .chat()
+            .append_messages("c", &messages(chunk * batch, batch), None, T0)
+            .expect("fill");
+        store.sync().await.expect("sync");
+    }
+}
