@@ -1,6 +1,6 @@
 //! Import as a stream: the archive is read in slices from its source (a `Blob` in the browser), checked as
 //! it goes (signature and directory first, then every frame's tag and each entry's digest), and the
-//! database is written page by page into a scratch database, which is then checked (`PRAGMA
+//! database image is written as it is decoded into a scratch file, which is then checked (`PRAGMA
 //! integrity_check`, the schema), migrated, and only then copied over the live store. Memory is about one
 //! slice, whatever the archive's size.
 
@@ -11,7 +11,7 @@ use std::pin::Pin;
 use crate::archive::{ArchiveIndex, ReadOptions, HEAD_LEN, TAIL_LEN};
 use crate::schema::{latest_version, MIGRATIONS};
 use crate::sql::migrate::{self, MigrationError};
-use crate::sql::SqlError;
+use crate::sql::{RawFile, SqlError};
 
 use super::scratch::Scratch;
 use super::{
@@ -92,9 +92,9 @@ pub(crate) async fn read_into(
         None => None,
     };
     let mut decoder = index.decoder(&layout, table.as_deref())?;
-    let conn = scratch.conn()?;
+    let mut file = scratch.raw_file()?;
     let database_len = index.entry_len(&layout);
-    let mut pages = PageSink::default();
+    let mut image = ImageSink::default();
     let total = layout.data.end - layout.data.start;
     let mut position = layout.data.start;
     let mut decoded = Vec::new();
@@ -103,7 +103,7 @@ pub(crate) async fn read_into(
         let end = layout.data.end.min(position + SLICE_BYTES);
         let stored = source.read(position..end).await?;
         decoder.push(&stored, &mut decoded)?;
-        pages.write(conn, &mut decoded, database_len)?;
+        image.write(&mut file, &mut decoded, database_len)?;
         position = end;
         progress(Progress {
             phase: Phase::Verify,
@@ -112,8 +112,8 @@ pub(crate) async fn read_into(
         });
     }
     decoder.finish()?;
-    pages.finish(conn, &decoded, database_len)?;
-    // The connection cached the empty database's schema; the pages brought another.
+    image.finish(&decoded, database_len)?;
+    drop(file);
     scratch.reopen()?;
     let conn = scratch.conn()?;
 
@@ -163,11 +163,12 @@ async fn read_small_entry(
     Ok(out)
 }
 
-/// Writes decoded database bytes into the scratch database page by page, in one transaction.
+/// Writes the decoded database image into the scratch file as it arrives: one VFS write per decoded slice,
+/// below SQLite's pager (a page at a time through `sqlite_dbpage` cost a VFS call per page, most of an
+/// import's time on OPFS). Nothing reads the file until the whole image is there and checked.
 #[derive(Default)]
-struct PageSink {
-    page_size: Option<usize>,
-    next_page: u32,
+struct ImageSink {
+    written: u64,
 }
 
 /// A SQLite page size from a database header: a power of two from 512 to 65536 (stored as 1).
@@ -181,59 +182,48 @@ fn not_a_database(reason: &'static str) -> BackupError {
     BackupError::Unreadable(SqlError::InvalidArgument(reason))
 }
 
-impl PageSink {
-    /// Writes every whole page at the front of `decoded` and removes it from there.
+/// The file format bytes of page 1: 1 for a rollback journal, 2 for WAL.
+const FORMAT_BYTES: Range<usize> = 18..20;
+
+impl ImageSink {
+    /// Writes what was decoded so far (once the header is there to check) and empties `decoded`.
     fn write(
         &mut self,
-        conn: &crate::sql::Connection,
+        file: &mut RawFile,
         decoded: &mut Vec<u8>,
         database_len: u64,
     ) -> Result<(), BackupError> {
-        let page_size = match self.page_size {
-            Some(size) => size,
-            None => {
-                if decoded.len() < 100 {
-                    return Ok(());
-                }
-                if !decoded.starts_with(b"SQLite format 3\0") {
-                    return Err(not_a_database("the backup's database has no SQLite header"));
-                }
-                let size = header_page_size(decoded)
-                    .filter(|size| database_len % *size as u64 == 0)
-                    .ok_or(not_a_database("the backup's database has a bad page size"))?;
-                conn.execute_batch(&format!("PRAGMA page_size = {size}; BEGIN"))?;
-                self.page_size = Some(size);
-                self.next_page = 1;
-                size
+        if self.written == 0 {
+            if decoded.len() < 100 {
+                return Ok(());
             }
-        };
-        let whole = decoded.len() / page_size * page_size;
-        for page in decoded[..whole].chunks_exact_mut(page_size) {
-            if self.next_page == 1 && page[18..20] == [2, 2] {
+            if !decoded.starts_with(b"SQLite format 3\0") {
+                return Err(not_a_database("the backup's database has no SQLite header"));
+            }
+            header_page_size(decoded)
+                .filter(|size| database_len % *size as u64 == 0)
+                .ok_or(not_a_database("the backup's database has a bad page size"))?;
+            if decoded[FORMAT_BYTES] == [2, 2] {
                 // Without its WAL the image is a rollback-journal database, which its pages already are.
-                page[18..20].copy_from_slice(&[1, 1]);
+                decoded[FORMAT_BYTES].copy_from_slice(&[1, 1]);
             }
-            conn.write_page(self.next_page, page)?;
-            self.next_page += 1;
         }
-        decoded.drain(..whole);
+        if self.written + decoded.len() as u64 > database_len {
+            return Err(not_a_database(
+                "the backup's database is longer than its entry says",
+            ));
+        }
+        file.write_at(self.written, decoded)?;
+        self.written += decoded.len() as u64;
+        decoded.clear();
         Ok(())
     }
 
-    /// Commits, once every byte was written.
-    fn finish(
-        &self,
-        conn: &crate::sql::Connection,
-        rest: &[u8],
-        database_len: u64,
-    ) -> Result<(), BackupError> {
-        let written = self
-            .page_size
-            .map_or(0, |size| u64::from(self.next_page - 1) * size as u64);
-        if !rest.is_empty() || written != database_len || self.page_size.is_none() {
+    /// Checks that every byte was written: the whole image, in whole pages.
+    fn finish(&self, rest: &[u8], database_len: u64) -> Result<(), BackupError> {
+        if !rest.is_empty() || self.written != database_len || database_len == 0 {
             return Err(not_a_database("the backup's database is not whole pages"));
         }
-        conn.execute_batch("COMMIT")?;
         Ok(())
     }
 }

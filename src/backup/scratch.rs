@@ -3,7 +3,7 @@
 //! encrypted store) is encrypted with the store's key, so no plaintext copy reaches the disk.
 
 use crate::backend::Backend;
-use crate::sql::Connection;
+use crate::sql::{Connection, RawFile};
 use crate::vfs;
 
 use super::BackupError;
@@ -70,8 +70,17 @@ impl Scratch {
         ))
     }
 
-    /// Closes and opens the (plaintext) scratch database again, so that the connection reads the schema
-    /// that pages written underneath it (`sqlite_dbpage`) brought in.
+    /// Closes the connection and opens the (plaintext) scratch file itself, for an image to be written into
+    /// it below the pager; [`Scratch::reopen`] opens the connection again afterwards.
+    pub(crate) fn raw_file(&mut self) -> Result<RawFile, BackupError> {
+        if let Some(conn) = self.conn.take() {
+            conn.close()?;
+        }
+        Ok(RawFile::open(&self.file, &self.vfs_name)?)
+    }
+
+    /// Opens the connection again (closing it first if open), so that it reads the schema of the image
+    /// written below it.
     pub(crate) fn reopen(&mut self) -> Result<(), BackupError> {
         if let Some(conn) = self.conn.take() {
             conn.close()?;

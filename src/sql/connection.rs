@@ -1,5 +1,5 @@
 //! One SQLite connection: open and close, batches, cached prepared statements and transactions.
-//! This module, `image` and `statement` are the only places that call the SQLite C API.
+//! This module, `image`, `raw_file` and `statement` are the only places that call the SQLite C API.
 
 use std::cell::RefCell;
 use std::ffi::{CStr, CString};
@@ -317,7 +317,7 @@ fn error_from_db(db: NonNull<ffi::sqlite3>, rc: i32, sql: Option<&str>) -> SqlEr
     }
 }
 
-fn error_from_code(rc: i32, sql: Option<&str>) -> SqlError {
+pub(super) fn error_from_code(rc: i32, sql: Option<&str>) -> SqlError {
     // SAFETY: sqlite3_errstr returns a static NUL-terminated string for any code.
     let message = unsafe {
         let text = ffi::sqlite3_errstr(rc);

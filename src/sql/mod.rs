@@ -29,12 +29,14 @@ mod error;
 mod image;
 pub mod migrate;
 mod pages;
+mod raw_file;
 mod statement;
 mod transaction;
 mod value;
 
 pub use connection::Connection;
 pub use error::{codes, ColumnError, SqlError, SqlResult};
+pub use raw_file::RawFile;
 pub use statement::{Row, Statement};
 pub use transaction::{Savepoint, Transaction};
 pub use value::{FromSql, ToSql, ValueRef};

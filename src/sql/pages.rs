@@ -1,6 +1,6 @@
-//! Raw pages through the pager (SQLite's `sqlite_dbpage`): a backup reads a snapshot page by page and an
-//! import writes one into a fresh scratch database, so that neither holds a whole database image in memory.
-//! Pages pass through the pager, so an encrypted database yields and takes plaintext pages.
+//! Raw pages through the pager (SQLite's `sqlite_dbpage`): a backup reads a snapshot page by page, so that
+//! it never holds a whole database image in memory. Pages pass through the pager, so an encrypted database
+//! yields plaintext pages. (An import writes its image below the pager instead: `raw_file`.)
 
 use super::connection::Connection;
 use super::error::SqlResult;
@@ -38,17 +38,5 @@ impl Connection {
             page[FORMAT_BYTES].copy_from_slice(&[1, 1]);
         }
         Ok(page)
-    }
-
-    /// Writes page `pgno` of `main` (of exactly the page size), extending the database as needed. Run in a
-    /// transaction; a fresh database takes its page size from `PRAGMA page_size` set before the first page.
-    ///
-    /// # Errors
-    /// A page of another size, or SQLite cannot write it.
-    pub fn write_page(&self, pgno: u32, page: &[u8]) -> SqlResult<()> {
-        let mut statement =
-            self.prepare_cached("INSERT INTO sqlite_dbpage(pgno, data) VALUES (?1, ?2)")?;
-        statement.execute(&[&i64::from(pgno), &page])?;
-        Ok(())
     }
 }

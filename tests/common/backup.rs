@@ -269,3 +269,65 @@ pub async fn a_signed_backup_imports_only_with_its_signer(choice: BackendChoice)
     cleanup(&source_name, choice).await;
     cleanup(&target_name, choice).await;
 }
+
+/// The database inside a backup is written below SQLite's pager as it is decoded, so its shape is checked
+/// on the way: bytes that are not a database, an image cut inside a page, or one shorter than a header are
+/// refused (`BACKUP_INTEGRITY_FAILED`) with the store as it was; an image
+/// saying "WAL" in its header (another writer's) imports as the rollback-journal database its pages are.
+pub async fn a_backup_whose_database_is_not_whole_is_refused(choice: BackendChoice) {
+    use mls_web_store::archive::{ArchiveReader, ArchiveWriter, Limits, WriterOptions};
+    use mls_web_store::backup::{DATABASE_ENTRY, MANIFEST_ENTRY};
+
+    let source_name = unique_name("image-source");
+    let source = open(&source_name, choice).await;
+    source.kv_put("sync", "token", b"backup").await.unwrap();
+    let full = source
+        .export_backup(ExportOptions::default(), &mut |_| {})
+        .await
+        .unwrap();
+    close_fully(source).await;
+    let reader = ArchiveReader::open(&full, None, Limits::default()).unwrap();
+    let manifest = reader.read_entry(MANIFEST_ENTRY).unwrap();
+    let image = reader.read_entry(DATABASE_ENTRY).unwrap();
+    let page_size = usize::from(u16::from_be_bytes([image[16], image[17]]));
+    let repacked = |database: &[u8]| {
+        let mut writer = ArchiveWriter::new(Vec::new(), WriterOptions::default()).unwrap();
+        writer.add_bytes(MANIFEST_ENTRY, &manifest).unwrap();
+        writer.add_bytes(DATABASE_ENTRY, database).unwrap();
+        writer.finalize().unwrap()
+    };
+
+    let target_name = unique_name("image-target");
+    let target = open(&target_name, choice).await;
+    target.kv_put("sync", "token", b"live").await.unwrap();
+    let refused = [
+        b"not a database at all".repeat(400),
+        image[..image.len() - page_size / 2].to_vec(),
+        image[..50].to_vec(),
+    ];
+    for database in refused {
+        let error = target
+            .import_backup(&repacked(&database), &ImportOptions::default())
+            .await
+            .unwrap_err();
+        assert_eq!(code(&error), "BACKUP_INTEGRITY_FAILED", "{error}");
+        assert_eq!(
+            target.kv_get("sync", "token").await.unwrap().as_deref(),
+            Some(&b"live"[..])
+        );
+    }
+
+    let mut wal_header = image.clone();
+    wal_header[18..20].copy_from_slice(&[2, 2]);
+    target
+        .import_backup(&repacked(&wal_header), &ImportOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        target.kv_get("sync", "token").await.unwrap().as_deref(),
+        Some(&b"backup"[..])
+    );
+    close_fully(target).await;
+    cleanup(&source_name, choice).await;
+    cleanup(&target_name, choice).await;
+}

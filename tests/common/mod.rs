@@ -264,6 +264,7 @@ macro_rules! store_conformance_suite {
             a_signed_backup_imports_only_with_its_signer,
             history_backup_is_filtered_and_merges_without_touching_mls,
             a_backup_from_before_scopes_imports_as_full,
+            a_backup_whose_database_is_not_whole_is_refused,
             internal_state_moves_out_of_key_value_and_back,
             kv_get_cannot_read_the_stores_own_state,
             kv_put_cannot_overwrite_the_stores_own_state,
