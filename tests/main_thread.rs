@@ -278,6 +278,8 @@ async fn js_mls_api_runs_a_two_member_conversation_with_typed_errors() {
 
 #[path = "main_thread/backups.rs"]
 mod backups;
+#[path = "main_thread/crypto_provider.rs"]
+mod crypto_provider;
 
 /// `mlsProcessMessages` and `mlsProcessInboxes`: bytes or `{ message, messageId, sentAtMs }`, a result object
 /// per message with a string code for a refused one, duplicates recognised, whole-call errors typed.

@@ -6,11 +6,10 @@
 
 use openmls::prelude::tls_codec::{Deserialize as _, Serialize as _};
 use openmls::prelude::*;
-use openmls_basic_credential::SignatureKeyPair;
-use openmls_rust_crypto::RustCrypto;
 use serde::{Deserialize, Serialize};
 
 use super::codec::{decode, encode};
+use super::crypto::{IdentityKeys, StoreCrypto};
 use super::error::MlsError;
 use super::provider::MlsProvider;
 use super::storage::{key_packages, SqlStorage};
@@ -77,11 +76,11 @@ pub struct MlsClient<'s> {
     conn: &'s Connection,
     groups: &'s super::GroupCache,
     clock: super::Clock,
-    crypto: RustCrypto,
+    crypto: StoreCrypto,
 }
 
 pub(super) struct Identity {
-    pub(super) signer: SignatureKeyPair,
+    pub(super) signer: IdentityKeys,
     pub(super) credential: CredentialWithKey,
 }
 
@@ -92,7 +91,7 @@ impl<'s> MlsClient<'s> {
             conn,
             groups,
             clock,
-            crypto: RustCrypto::default(),
+            crypto: StoreCrypto::default(),
         }
     }
 
@@ -177,12 +176,8 @@ impl<'s> MlsClient<'s> {
         conn: &Connection,
     ) -> Result<Identity, MlsError> {
         let stored = Self::stored_identity(conn)?.ok_or(MlsError::NoIdentity)?;
-        let signer = SignatureKeyPair::read(
-            provider.storage(),
-            &stored.signature_public_key,
-            CIPHERSUITE.signature_algorithm(),
-        )
-        .ok_or(MlsError::NoIdentity)?;
+        let signer = IdentityKeys::read(provider.storage(), &stored.signature_public_key)
+            .ok_or(MlsError::NoIdentity)?;
         let credential = CredentialWithKey {
             credential: BasicCredential::new(stored.identity).into(),
             signature_key: stored.signature_public_key.into(),
@@ -200,12 +195,12 @@ impl<'s> MlsClient<'s> {
             if Self::stored_identity(conn)?.is_some() {
                 return Err(MlsError::IdentityExists);
             }
-            let signer = SignatureKeyPair::new(CIPHERSUITE.signature_algorithm())
+            let signer = IdentityKeys::generate(provider.crypto())
                 .map_err(|e| MlsError::protocol("create signature key", e))?;
             signer.store(provider.storage())?;
             let stored = StoredIdentity {
                 identity: identity.to_vec(),
-                signature_public_key: signer.to_public_vec(),
+                signature_public_key: signer.public().to_vec(),
             };
             conn.execute(
                 "INSERT INTO mls_own_identity (slot, value, created_at_ms) VALUES (0, ?1, ?2)",

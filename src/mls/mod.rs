@@ -1,10 +1,11 @@
 //! MLS on the store: OpenMLS's `StorageProvider` over the SQL core (`storage`), the provider that pairs it
-//! with RustCrypto (`provider`), and a small client API (`client`, `welcome`) so an app never touches the
+//! with the store's own crypto provider (`crypto`, `provider`), and a small client API (`client`, `welcome`) so an app never touches the
 //! trait. Every client operation runs in one SQL transaction.
 
 mod cache;
 mod client;
 pub mod codec;
+pub mod crypto;
 mod erase;
 mod error;
 mod groups;

@@ -1,20 +1,20 @@
-//! The `OpenMlsProvider` an MLS operation runs with: RustCrypto for crypto and randomness, our SQL storage on
-//! the operation's transaction for state.
+//! The `OpenMlsProvider` an MLS operation runs with: the store's crypto provider (`crypto`) for crypto and
+//! randomness, our SQL storage on the operation's transaction for state.
 
-use openmls_rust_crypto::RustCrypto;
 use openmls_traits::OpenMlsProvider;
 
+use super::crypto::StoreCrypto;
 use super::storage::SqlStorage;
 use crate::sql::Connection;
 
 /// Crypto plus storage on one connection (the open transaction of the current operation).
 pub struct MlsProvider<'a> {
-    crypto: &'a RustCrypto,
+    crypto: &'a StoreCrypto,
     storage: SqlStorage<'a>,
 }
 
 impl<'a> MlsProvider<'a> {
-    pub fn new(crypto: &'a RustCrypto, conn: &'a Connection, clock: super::Clock) -> Self {
+    pub fn new(crypto: &'a StoreCrypto, conn: &'a Connection, clock: super::Clock) -> Self {
         MlsProvider {
             crypto,
             storage: SqlStorage::with_clock(conn, clock),
@@ -23,8 +23,8 @@ impl<'a> MlsProvider<'a> {
 }
 
 impl<'a> OpenMlsProvider for MlsProvider<'a> {
-    type CryptoProvider = RustCrypto;
-    type RandProvider = RustCrypto;
+    type CryptoProvider = StoreCrypto;
+    type RandProvider = StoreCrypto;
     type StorageProvider = SqlStorage<'a>;
 
     fn storage(&self) -> &Self::StorageProvider {
