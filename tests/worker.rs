@@ -136,7 +136,8 @@ impl mls_web_store::backup::ArchiveSource for Pieces {
 }
 
 /// A store larger than the memory an export and an import may add: both stream, so the wasm memory grows by
-/// far less than the store's size, and the restored store equals the original.
+/// far less than the store's size, and the restored store equals the original. Both read their scratch
+/// files in page order, and the pool sees those reads in runs (read ahead), not one per page.
 #[wasm_bindgen_test]
 async fn a_large_store_exports_and_imports_without_holding_it_in_memory() {
     use mls_web_store::backup::{ImportOptions, Phase};
@@ -174,6 +175,7 @@ async fn a_large_store_exports_and_imports_without_holding_it_in_memory() {
         .unwrap();
 
     let before = wasm_memory_bytes();
+    let reads_before = vfs::scratch_read_counts_for_tests();
     let mut stream = store
         .export_backup_stream(Default::default())
         .await
@@ -188,6 +190,15 @@ async fn a_large_store_exports_and_imports_without_holding_it_in_memory() {
     }
     stream.close().await;
     assert!(phases.iter().all(|phase| *phase == Phase::Export) && phases.len() > 40);
+    let export_reads = vfs::scratch_read_counts_for_tests();
+    let (made, passed) = (
+        export_reads.0 - reads_before.0,
+        export_reads.1 - reads_before.1,
+    );
+    assert!(
+        made > 5_000 && passed * 8 < made,
+        "the export read its snapshot's pages {made} times, the pool {passed} times"
+    );
     let archive = Pieces::new(pieces);
     // The collected pieces are the test's own (about the store's size); the export itself added little.
     let after_export = wasm_memory_bytes() - archive.len as f64;
@@ -203,6 +214,15 @@ async fn a_large_store_exports_and_imports_without_holding_it_in_memory() {
         .await
         .unwrap();
     assert!(verified > 20, "import progress while verifying: {verified}");
+    let import_reads = vfs::scratch_read_counts_for_tests();
+    let (made, passed) = (
+        import_reads.0 - export_reads.0,
+        import_reads.1 - export_reads.1,
+    );
+    assert!(
+        made > 5_000 && passed * 8 < made,
+        "the import read its database's pages {made} times, the pool {passed} times"
+    );
     let grown = (wasm_memory_bytes() - archive.len as f64 - before).max(after_export - before);
     // The restored store's own page cache (16 MiB) fills as the backup is copied in; the rest is the export's
     // and the import's.

@@ -15,7 +15,7 @@ use crate::backend::Backend;
 use crate::error_code::ErrorCode;
 
 #[cfg(feature = "test-hooks")]
-pub use coalesce::wal_write_counts_for_tests;
+pub use coalesce::{scratch_read_counts_for_tests, wal_write_counts_for_tests};
 pub use opfs::release_opfs_pool;
 pub(crate) use registry::ensure_closed;
 pub use registry::{open_store_names, OpenRegistration};
@@ -241,7 +241,8 @@ pub async fn import_database(backend: Backend, name: &str, bytes: &[u8]) -> Resu
 const SCRATCH_SUFFIX: &str = ".scratch";
 
 /// Where a new scratch database of store `store` goes: its VFS and a file name no other scratch file has.
-/// On OPFS it is a file in the store's own pool (its pages on disk, so memory stays bounded); elsewhere a
+/// On OPFS it is a file in the store's own pool (its pages on disk, so memory stays bounded), through the
+/// write-coalescing layer's scratch registration (writes passed on in runs, reads read ahead); elsewhere a
 /// memory file (those stores live in memory anyway). Delete it with [`remove_scratch`]; a crash leaves it for
 /// [`remove_stale_scratch`].
 ///
@@ -255,7 +256,7 @@ pub(crate) async fn scratch_location(
     let random = crate::platform::random_u64();
     let file = format!("{store}.{purpose}-{random:016x}{SCRATCH_SUFFIX}");
     let vfs = match backend {
-        Backend::Opfs => opfs::prepare_scratch(store).await?,
+        Backend::Opfs => coalesce::for_scratch(&opfs::prepare_scratch(store).await?)?,
         Backend::IndexedDb | Backend::Memory => memory::VFS_NAME.to_owned(),
     };
     Ok((vfs, file))

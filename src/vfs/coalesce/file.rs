@@ -1,6 +1,6 @@
-//! The wrapped file: this layer's header in front of the pool's file, the pending WAL bytes, and the I/O
-//! methods SQLite calls, each passing on to the pool's after writing what is pending (`xWrite` of a WAL
-//! file alone keeps the bytes).
+//! The wrapped file: this layer's header in front of the pool's file, the pending bytes (of a WAL, or of a
+//! scratch file), what was read ahead (scratch files), and the I/O methods SQLite calls, each passing on to
+//! the pool's after writing what is pending (`xWrite` of a WAL or scratch file alone keeps the bytes).
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
@@ -10,39 +10,27 @@ use sqlite_wasm_rs::{
     sqlite3_file, sqlite3_int64, sqlite3_io_methods, SQLITE_IOERR_WRITE, SQLITE_MISUSE, SQLITE_OK,
 };
 
+use super::counts::{count_scratch_read, count_wal_write};
+use super::read_ahead::ReadAhead;
+
 /// Pending WAL bytes are passed on early once they reach this, so a large transaction holds little memory;
 /// a write this size costs the pool's per-write overhead once per 32 pages.
 const MAX_PENDING: usize = 256 << 10;
 /// Room for one more frame past [`MAX_PENDING`], so the buffer is allocated once.
 const PENDING_CAPACITY: usize = MAX_PENDING + (68 << 10);
 
-#[cfg(feature = "test-hooks")]
-thread_local! {
-    /// Test hook: WAL writes SQLite made to this layer, and writes this layer made to the pool's WAL files.
-    static WAL_WRITES: std::cell::Cell<(u64, u64)> = const { std::cell::Cell::new((0, 0)) };
-}
-
-/// Test hook: (WAL writes SQLite made, WAL writes passed on to the OPFS pool) in this context so far.
-#[cfg(feature = "test-hooks")]
-pub fn wal_write_counts_for_tests() -> (u64, u64) {
-    WAL_WRITES.with(std::cell::Cell::get)
-}
-
-fn count_wal_write(_made: u64, _passed_on: u64) {
-    #[cfg(feature = "test-hooks")]
-    WAL_WRITES.with(|counts| {
-        let (made, passed_on) = counts.get();
-        counts.set((made + _made, passed_on + _passed_on));
-    });
-}
-
 /// A wrapped file, as SQLite allocates it (`szOsFile` bytes): this header, then the pool's file at
 /// [`BASE_OFFSET`].
 #[repr(C)]
 struct CoalescingFile {
     file: sqlite3_file,
-    /// WAL files: the bytes written and not yet passed on (a leaked `Box`, freed at close); null otherwise.
+    /// WAL and scratch files: the bytes written and not yet passed on (a leaked `Box`, freed at close);
+    /// null otherwise.
     pending: *mut Pending,
+    /// Scratch files: what was read ahead (a leaked `Box`, freed at close); null otherwise.
+    read_ahead: *mut ReadAhead,
+    /// A WAL file (counted by the test hook).
+    wal: bool,
 }
 
 /// Where the pool's file starts inside a wrapped one (8-aligned, as SQLite aligns the whole).
@@ -54,12 +42,13 @@ struct Pending {
 }
 
 /// Makes `file`, whose pool's file [`base_of`] was just opened, a wrapped file: a WAL file gets a pending
-/// buffer, and SQLite calls this layer's methods from now on.
+/// buffer, a scratch file a pending buffer and a read-ahead one, and SQLite calls this layer's methods from
+/// now on.
 ///
 /// # Safety
 /// `file` points to a wrapped file's `szOsFile` bytes whose pool's file was opened successfully.
-pub(super) unsafe fn attach(file: *mut sqlite3_file, wal: bool) {
-    let pending = if wal {
+pub(super) unsafe fn attach(file: *mut sqlite3_file, wal: bool, scratch: bool) {
+    let pending = if wal || scratch {
         Box::into_raw(Box::new(Pending {
             at: 0,
             bytes: Vec::new(),
@@ -67,10 +56,32 @@ pub(super) unsafe fn attach(file: *mut sqlite3_file, wal: bool) {
     } else {
         std::ptr::null_mut()
     };
+    let read_ahead = if scratch {
+        Box::into_raw(Box::new(ReadAhead::new()))
+    } else {
+        std::ptr::null_mut()
+    };
     // SAFETY: the caller's contract: `file` is ours to set up, and `METHODS` lives for the program.
     unsafe {
-        (*file.cast::<CoalescingFile>()).pending = pending;
+        let wrapped = file.cast::<CoalescingFile>();
+        (*wrapped).pending = pending;
+        (*wrapped).read_ahead = read_ahead;
+        (*wrapped).wal = wal;
         (*file).pMethods = &METHODS;
+    }
+}
+
+/// Forgets what `file` read ahead, before it changes.
+///
+/// # Safety
+/// As [`base_of`].
+unsafe fn forget_read_ahead(file: *mut sqlite3_file) {
+    // SAFETY: the caller keeps this function's contract (its `# Safety`); the buffer is this file's own.
+    unsafe {
+        let read_ahead = (*file.cast::<CoalescingFile>()).read_ahead;
+        if !read_ahead.is_null() {
+            (*read_ahead).forget();
+        }
     }
 }
 
@@ -131,7 +142,9 @@ unsafe fn write_pending(file: *mut sqlite3_file) -> c_int {
         let Ok(amount) = c_int::try_from((*pending).bytes.len()) else {
             return SQLITE_IOERR_WRITE;
         };
-        count_wal_write(0, 1);
+        if (*file.cast::<CoalescingFile>()).wal {
+            count_wal_write(0, 1);
+        }
         let rc = write(
             base_of(file),
             (*pending).bytes.as_ptr().cast(),
@@ -170,6 +183,13 @@ unsafe extern "C" fn close(file: *mut sqlite3_file) -> c_int {
         if !pending.is_null() {
             drop(Box::from_raw(pending));
         }
+        let read_ahead = std::mem::replace(
+            &mut (*file.cast::<CoalescingFile>()).read_ahead,
+            std::ptr::null_mut(),
+        );
+        if !read_ahead.is_null() {
+            drop(Box::from_raw(read_ahead));
+        }
         let closed = base_methods(file)
             .xClose
             .map_or(SQLITE_OK, |close| close(base_of(file)));
@@ -189,9 +209,42 @@ unsafe extern "C" fn read(
 ) -> c_int {
     // SAFETY: a file opened by `open`; `buf` is SQLite's, valid for `amount` bytes.
     unsafe {
-        after_pending(file, || match base_methods(file).xRead {
-            Some(read) => read(base_of(file), buf, amount, offset),
-            None => SQLITE_MISUSE,
+        after_pending(file, || {
+            let Some(read) = base_methods(file).xRead else {
+                return SQLITE_MISUSE;
+            };
+            let read_ahead = (*file.cast::<CoalescingFile>()).read_ahead;
+            if !read_ahead.is_null() {
+                count_scratch_read(1, 1);
+            }
+            if let (false, Ok(length)) = (read_ahead.is_null(), usize::try_from(amount)) {
+                let out = std::slice::from_raw_parts_mut(buf.cast::<u8>(), length);
+                if (*read_ahead).serve(offset, out) {
+                    count_scratch_read(0, -1);
+                    return SQLITE_OK;
+                }
+                let size = || {
+                    let mut size: sqlite3_int64 = 0;
+                    match base_methods(file).xFileSize {
+                        Some(file_size) => match file_size(base_of(file), &mut size) {
+                            SQLITE_OK => Ok(size),
+                            rc => Err(rc),
+                        },
+                        None => Err(SQLITE_MISUSE),
+                    }
+                };
+                let read_into =
+                    |bytes: &mut [u8], at: sqlite3_int64| match c_int::try_from(bytes.len()) {
+                        Ok(len) => read(base_of(file), bytes.as_mut_ptr().cast(), len, at),
+                        Err(_) => SQLITE_MISUSE,
+                    };
+                match (*read_ahead).fill(offset, length, size, read_into) {
+                    Ok(true) if (*read_ahead).serve(offset, out) => return SQLITE_OK,
+                    Ok(_) => {}
+                    Err(rc) => return rc,
+                }
+            }
+            read(base_of(file), buf, amount, offset)
         })
     }
 }
@@ -204,17 +257,22 @@ unsafe extern "C" fn write(
 ) -> c_int {
     // SAFETY: a file opened by `open`; `buf` is SQLite's, valid for `amount` bytes for this call.
     unsafe {
+        forget_read_ahead(file);
         let pending = (*file.cast::<CoalescingFile>()).pending;
         let Ok(length) = usize::try_from(amount) else {
             return SQLITE_IOERR_WRITE;
         };
-        if pending.is_null() {
+        let passes_through =
+            pending.is_null() || ((*pending).bytes.is_empty() && length >= MAX_PENDING);
+        if passes_through {
             return match base_methods(file).xWrite {
                 Some(write) => write(base_of(file), buf, amount, offset),
                 None => SQLITE_MISUSE,
             };
         }
-        count_wal_write(1, 0);
+        if (*file.cast::<CoalescingFile>()).wal {
+            count_wal_write(1, 0);
+        }
         let follows = (*pending).at + (*pending).bytes.len() as i64 == offset;
         if !(*pending).bytes.is_empty() && !follows {
             let rc = write_pending(file);
@@ -241,6 +299,7 @@ unsafe extern "C" fn write(
 unsafe extern "C" fn truncate(file: *mut sqlite3_file, size: sqlite3_int64) -> c_int {
     // SAFETY: a file opened by `open`.
     unsafe {
+        forget_read_ahead(file);
         after_pending(file, || match base_methods(file).xTruncate {
             Some(truncate) => truncate(base_of(file), size),
             None => SQLITE_MISUSE,
@@ -301,6 +360,11 @@ unsafe extern "C" fn check_reserved_lock(file: *mut sqlite3_file, out: *mut c_in
 unsafe extern "C" fn file_control(file: *mut sqlite3_file, op: c_int, arg: *mut c_void) -> c_int {
     // SAFETY: a file opened by `open`; `arg` is whatever SQLite passes for `op`, handed on unchanged.
     unsafe {
+        // Content changes only through `write` and `truncate`, which forget what was read ahead; a size
+        // hint may grow the file, after which the size read ahead is stale.
+        if op == sqlite_wasm_rs::SQLITE_FCNTL_SIZE_HINT {
+            forget_read_ahead(file);
+        }
         after_pending(file, || match base_methods(file).xFileControl {
             Some(control) => control(base_of(file), op, arg),
             None => sqlite_wasm_rs::SQLITE_NOTFOUND,

@@ -12,16 +12,23 @@
 //! with `NORMAL`, committed frames would wait in memory for the next checkpoint, and a crashed tab would
 //! lose them where the pool's own file would have kept them.
 //!
+//! Scratch files (a backup's snapshot, an import's database) go through a second registration of the layer
+//! ([`for_scratch`]): their writes are coalesced the same way, whatever the file, and their reads served
+//! from a larger read ahead (`read_ahead`). They are thrown away on any failure and read back in page order,
+//! so neither changes what survives a crash.
+//!
 //! The layer is a copy of the pool's `sqlite3_vfs` whose `xOpen` wraps each file: a wrapped file is this
 //! layer's header followed by the pool's own file, and every method but `xWrite` passes straight to the
 //! pool's (after writing what is pending). Every other VFS method is the pool's own, with its own app data.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
+mod counts;
 mod file;
+mod read_ahead;
 
 #[cfg(feature = "test-hooks")]
-pub use file::wal_write_counts_for_tests;
+pub use counts::{scratch_read_counts_for_tests, wal_write_counts_for_tests};
 
 use std::ffi::{c_int, CString};
 
@@ -30,12 +37,13 @@ use sqlite_wasm_rs::{
     SQLITE_OPEN_WAL,
 };
 
-/// This layer's `sqlite3_vfs`: the pool's, with this layer's `xOpen` and file size, and the pool's VFS
-/// beside it for `xOpen` to call.
+/// This layer's `sqlite3_vfs`: the pool's, with this layer's `xOpen` and file size, the pool's VFS beside
+/// it for `xOpen` to call, and whether its files are scratch files.
 #[repr(C)]
 struct CoalescingVfs {
     vfs: sqlite3_vfs,
     base: *mut sqlite3_vfs,
+    scratch: bool,
 }
 
 /// The name of the coalescing VFS over `base`, registering it on first use.
@@ -43,7 +51,24 @@ struct CoalescingVfs {
 /// # Errors
 /// `base` is not registered, or the registration fails.
 pub(crate) fn over(base: &str) -> Result<String, super::VfsError> {
-    let name = format!("coalesce-{base}");
+    register(base, false)
+}
+
+/// The name of the VFS for scratch files over `base` (writes coalesced, reads read ahead), registering it
+/// on first use.
+///
+/// # Errors
+/// As [`over`].
+pub(crate) fn for_scratch(base: &str) -> Result<String, super::VfsError> {
+    register(base, true)
+}
+
+fn register(base: &str, scratch: bool) -> Result<String, super::VfsError> {
+    let name = if scratch {
+        format!("scratch-io-{base}")
+    } else {
+        format!("coalesce-{base}")
+    };
     let failed = |message: String| super::VfsError::Opfs {
         operation: "register the write-coalescing VFS",
         message,
@@ -89,6 +114,7 @@ pub(crate) fn over(base: &str) -> Result<String, super::VfsError> {
     let layer = Box::into_raw(Box::new(CoalescingVfs {
         vfs,
         base: base_vfs,
+        scratch,
     }));
     // SAFETY: `layer` is a leaked, fully initialised `sqlite3_vfs` (first field of a `repr(C)` struct)
     // that lives for the rest of the instance; SQLite is single-threaded here.
@@ -111,7 +137,8 @@ unsafe extern "C" fn open(
     // on as given so the pool sees its URI parameters.
     unsafe {
         (*file).pMethods = std::ptr::null();
-        let base = (*vfs.cast::<CoalescingVfs>()).base;
+        let layer = vfs.cast::<CoalescingVfs>();
+        let (base, scratch) = ((*layer).base, (*layer).scratch);
         let Some(base_open) = (*base).xOpen else {
             return SQLITE_MISUSE;
         };
@@ -119,7 +146,7 @@ unsafe extern "C" fn open(
         if rc != SQLITE_OK {
             return rc;
         }
-        file::attach(file, flags & SQLITE_OPEN_WAL != 0);
+        file::attach(file, flags & SQLITE_OPEN_WAL != 0, scratch);
         SQLITE_OK
     }
 }
