@@ -135,6 +135,16 @@ impl mls_web_store::backup::ArchiveSource for Pieces {
     }
 }
 
+/// Between two readings of the scratch read counts, SQLite read thousands of pages and the pool saw at
+/// most one read in eight of them.
+fn assert_read_ahead(what: &str, before: (i64, i64), after: (i64, i64)) {
+    let (made, passed) = (after.0 - before.0, after.1 - before.1);
+    assert!(
+        made > 5_000 && passed * 8 < made,
+        "{what} read scratch pages {made} times, the pool {passed} times"
+    );
+}
+
 /// A store larger than the memory an export and an import may add: both stream, so the wasm memory grows by
 /// far less than the store's size, and the restored store equals the original. Both read their scratch
 /// files in page order, and the pool sees those reads in runs (read ahead), not one per page.
@@ -191,14 +201,7 @@ async fn a_large_store_exports_and_imports_without_holding_it_in_memory() {
     stream.close().await;
     assert!(phases.iter().all(|phase| *phase == Phase::Export) && phases.len() > 40);
     let export_reads = vfs::scratch_read_counts_for_tests();
-    let (made, passed) = (
-        export_reads.0 - reads_before.0,
-        export_reads.1 - reads_before.1,
-    );
-    assert!(
-        made > 5_000 && passed * 8 < made,
-        "the export read its snapshot's pages {made} times, the pool {passed} times"
-    );
+    assert_read_ahead("the export", reads_before, export_reads);
     let archive = Pieces::new(pieces);
     // The collected pieces are the test's own (about the store's size); the export itself added little.
     let after_export = wasm_memory_bytes() - archive.len as f64;
@@ -214,14 +217,10 @@ async fn a_large_store_exports_and_imports_without_holding_it_in_memory() {
         .await
         .unwrap();
     assert!(verified > 20, "import progress while verifying: {verified}");
-    let import_reads = vfs::scratch_read_counts_for_tests();
-    let (made, passed) = (
-        import_reads.0 - export_reads.0,
-        import_reads.1 - export_reads.1,
-    );
-    assert!(
-        made > 5_000 && passed * 8 < made,
-        "the import read its database's pages {made} times, the pool {passed} times"
+    assert_read_ahead(
+        "the import",
+        export_reads,
+        vfs::scratch_read_counts_for_tests(),
     );
     let grown = (wasm_memory_bytes() - archive.len as f64 - before).max(after_export - before);
     // The restored store's own page cache (16 MiB) fills as the backup is copied in; the rest is the export's

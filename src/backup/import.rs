@@ -11,7 +11,7 @@ use std::pin::Pin;
 use crate::archive::{ArchiveIndex, ReadOptions, HEAD_LEN, TAIL_LEN};
 use crate::schema::{latest_version, MIGRATIONS};
 use crate::sql::migrate::{self, MigrationError};
-use crate::sql::{RawFile, SqlError};
+use crate::sql::{without_wal_header, RawFile, SqlError};
 
 use super::scratch::Scratch;
 use super::{
@@ -182,9 +182,6 @@ fn not_a_database(reason: &'static str) -> BackupError {
     BackupError::Unreadable(SqlError::InvalidArgument(reason))
 }
 
-/// The file format bytes of page 1: 1 for a rollback journal, 2 for WAL.
-const FORMAT_BYTES: Range<usize> = 18..20;
-
 impl ImageSink {
     /// Writes what was decoded so far (once the header is there to check) and empties `decoded`.
     fn write(
@@ -203,10 +200,7 @@ impl ImageSink {
             header_page_size(decoded)
                 .filter(|size| database_len % *size as u64 == 0)
                 .ok_or(not_a_database("the backup's database has a bad page size"))?;
-            if decoded[FORMAT_BYTES] == [2, 2] {
-                // Without its WAL the image is a rollback-journal database, which its pages already are.
-                decoded[FORMAT_BYTES].copy_from_slice(&[1, 1]);
-            }
+            without_wal_header(decoded);
         }
         if self.written + decoded.len() as u64 > database_len {
             return Err(not_a_database(

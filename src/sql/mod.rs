@@ -36,6 +36,7 @@ mod value;
 
 pub use connection::Connection;
 pub use error::{codes, ColumnError, SqlError, SqlResult};
+pub use pages::without_wal_header;
 pub use raw_file::RawFile;
 pub use statement::{Row, Statement};
 pub use transaction::{Savepoint, Transaction};

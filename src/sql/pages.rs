@@ -8,6 +8,14 @@ use super::error::SqlResult;
 /// Offset of the file format bytes in page 1 (write and read version: 1 rollback journal, 2 WAL).
 const FORMAT_BYTES: std::ops::Range<usize> = 18..20;
 
+/// Makes a database's first page (or image) say "rollback journal" where it says WAL: without its WAL the
+/// database is a rollback-journal one, which its pages already are.
+pub fn without_wal_header(first_page: &mut [u8]) {
+    if first_page.get(FORMAT_BYTES) == Some(&[2, 2]) {
+        first_page[FORMAT_BYTES].copy_from_slice(&[1, 1]);
+    }
+}
+
 impl Connection {
     /// The `main` database's page size in bytes.
     ///
@@ -34,8 +42,8 @@ impl Connection {
         let mut statement =
             self.prepare_cached("SELECT data FROM sqlite_dbpage WHERE pgno = ?1")?;
         let mut page: Vec<u8> = statement.query_row(&[&i64::from(pgno)], |row| row.get(0))?;
-        if pgno == 1 && page.len() >= FORMAT_BYTES.end && page[FORMAT_BYTES] == [2, 2] {
-            page[FORMAT_BYTES].copy_from_slice(&[1, 1]);
+        if pgno == 1 {
+            without_wal_header(&mut page);
         }
         Ok(page)
     }

@@ -23,6 +23,16 @@ fn passphrase(text: &str) -> ArchiveKey {
     )
 }
 
+/// A plain archive of a backup's two entries, as given: for tests that alter what an export made.
+pub(super) fn archive_of(manifest: &[u8], database: &[u8]) -> Vec<u8> {
+    use mls_web_store::archive::{ArchiveWriter, WriterOptions};
+    use mls_web_store::backup::{DATABASE_ENTRY, MANIFEST_ENTRY};
+    let mut writer = ArchiveWriter::new(Vec::new(), WriterOptions::default()).unwrap();
+    writer.add_bytes(MANIFEST_ENTRY, manifest).unwrap();
+    writer.add_bytes(DATABASE_ENTRY, database).unwrap();
+    writer.finalize().unwrap()
+}
+
 fn code(error: &BackupError) -> &'static str {
     error.code().as_str()
 }
@@ -275,7 +285,7 @@ pub async fn a_signed_backup_imports_only_with_its_signer(choice: BackendChoice)
 /// refused (`BACKUP_INTEGRITY_FAILED`) with the store as it was; an image
 /// saying "WAL" in its header (another writer's) imports as the rollback-journal database its pages are.
 pub async fn a_backup_whose_database_is_not_whole_is_refused(choice: BackendChoice) {
-    use mls_web_store::archive::{ArchiveReader, ArchiveWriter, Limits, WriterOptions};
+    use mls_web_store::archive::{ArchiveReader, Limits};
     use mls_web_store::backup::{DATABASE_ENTRY, MANIFEST_ENTRY};
 
     let source_name = unique_name("image-source");
@@ -290,12 +300,7 @@ pub async fn a_backup_whose_database_is_not_whole_is_refused(choice: BackendChoi
     let manifest = reader.read_entry(MANIFEST_ENTRY).unwrap();
     let image = reader.read_entry(DATABASE_ENTRY).unwrap();
     let page_size = usize::from(u16::from_be_bytes([image[16], image[17]]));
-    let repacked = |database: &[u8]| {
-        let mut writer = ArchiveWriter::new(Vec::new(), WriterOptions::default()).unwrap();
-        writer.add_bytes(MANIFEST_ENTRY, &manifest).unwrap();
-        writer.add_bytes(DATABASE_ENTRY, database).unwrap();
-        writer.finalize().unwrap()
-    };
+    let repacked = |database: &[u8]| archive_of(&manifest, database);
 
     let target_name = unique_name("image-target");
     let target = open(&target_name, choice).await;

@@ -3,7 +3,7 @@
 //! history and MLS state, adds only what is missing, and changes nothing twice. Full backups with filters
 //! are refused; backups from before scopes existed (manifest version 1) still import as full.
 
-use mls_web_store::archive::{ArchiveReader, ArchiveWriter, Limits, WriterOptions};
+use mls_web_store::archive::{ArchiveReader, Limits};
 use mls_web_store::backend::BackendChoice;
 use mls_web_store::backup::{
     ExportOptions, HistoryFilter, ImportOptions, Scope, DATABASE_ENTRY, MANIFEST_ENTRY,
@@ -272,14 +272,10 @@ pub async fn a_backup_from_before_scopes_imports_as_full(choice: BackendChoice) 
     let fields = manifest.as_object_mut().unwrap();
     fields.insert("manifest_version".into(), 1.into());
     fields.remove("scope");
-    let mut writer = ArchiveWriter::new(Vec::new(), WriterOptions::default()).unwrap();
-    writer
-        .add_bytes(MANIFEST_ENTRY, &serde_json::to_vec(&manifest).unwrap())
-        .unwrap();
-    writer
-        .add_bytes(DATABASE_ENTRY, &reader.read_entry(DATABASE_ENTRY).unwrap())
-        .unwrap();
-    let old = writer.finalize().unwrap();
+    let old = super::backup::archive_of(
+        &serde_json::to_vec(&manifest).unwrap(),
+        &reader.read_entry(DATABASE_ENTRY).unwrap(),
+    );
 
     let target_name = unique_name("manifest-v1-target");
     let target = open(&target_name, choice).await;
