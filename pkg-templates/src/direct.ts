@@ -47,14 +47,16 @@ export interface DirectOpenOptions {
   backend?: BackendChoice;
   /** 32 bytes: encrypts the database at rest (or opens an encrypted one). */
   key?: Uint8Array;
-  /** IndexedDB: the largest database held in memory (default 128 MiB); see the client's `openStore`. */
+  /** IndexedDB: the largest the database may be (default: no limit); see the client's `openStore`. */
   memoryLimitBytes?: number;
+  /** IndexedDB: the page cache (default 32 MiB); a larger database is paged on demand. */
+  pageCacheBytes?: number;
 }
 
 /** Opens (creating if needed) store `name` in this worker. */
-export async function openStore({ name, backend = 'auto', key, memoryLimitBytes }: DirectOpenOptions): Promise<DirectStore> {
+export async function openStore({ name, backend = 'auto', key, memoryLimitBytes, pageCacheBytes }: DirectOpenOptions): Promise<DirectStore> {
   if (!initialized) throw notInitialized('openStore');
-  const store = await wasm.openStore(name, backend, { key, memoryLimitBytes });
+  const store = await wasm.openStore(name, backend, { key, memoryLimitBytes, pageCacheBytes });
   const subscribers = new Subscribers();
   store.onChange((changes) => subscribers.deliver(changes));
   // Only the methods this build has get a property, so each call finds its export.

@@ -198,9 +198,12 @@ export interface OpenOptions {
   livenessMs?: number;
   /** Where store-worker.js is served, if a bundler moved it. */
   workerUrl?: string | URL;
-  /** IndexedDB keeps the whole database in memory: a larger one is refused with STORE_TOO_LARGE, and a write
-   * that would grow it larger fails with it (default 128 MiB, about 500,000 messages). */
+  /** IndexedDB: the largest the database may be; a larger one is refused with STORE_TOO_LARGE, and a write
+   * that would grow it larger fails with it (default: no limit). */
   memoryLimitBytes?: number;
+  /** IndexedDB: a database up to this size is held whole in memory; a larger one is paged on demand,
+   * holding about this much (default 32 MiB). */
+  pageCacheBytes?: number;
 }
 
 /**
@@ -209,7 +212,7 @@ export interface OpenOptions {
  * the origin's storage (`navigator.storage.persist()`) without waiting for the answer (Firefox asks the
  * user, who may never answer); `store.persistence` resolves to it and `store.persisted` shows it once known.
  */
-export async function openStore({ name, backend = 'auto', key, persist = false, onRoleChange, workerUrl, livenessMs, memoryLimitBytes }: OpenOptions): Promise<RemoteStore> {
+export async function openStore({ name, backend = 'auto', key, persist = false, onRoleChange, workerUrl, livenessMs, memoryLimitBytes, pageCacheBytes }: OpenOptions): Promise<RemoteStore> {
   if (typeof name !== 'string') throw new StoreError('INVALID_ARGUMENT', 'openStore({ name }) needs a store name');
   const connection = new WorkerConnection(workerUrl);
   let persisted = false;
@@ -221,7 +224,7 @@ export async function openStore({ name, backend = 'auto', key, persist = false, 
     connection.on('opened', (data) => resolve(data.info));
     connection.on('open-failed', (data) => reject(toError(data.error)));
     connection.on('dead', reject);
-    connection.post({ op: 'open', name, backend, key, livenessMs, memoryLimitBytes });
+    connection.post({ op: 'open', name, backend, key, livenessMs, memoryLimitBytes, pageCacheBytes });
   }).catch((error: unknown) => {
     connection.worker.terminate();
     throw error;

@@ -75,8 +75,10 @@ export interface OwnershipHost<S> {
 
 /** What bounds a store's use of the device, passed to the wasm's `openStore` options as they are. */
 export interface StoreLimits {
-  /** IndexedDB: the largest database this Worker holds in memory (the wasm's default when absent). */
+  /** IndexedDB: the largest the database may be (the wasm's default, none, when absent). */
   memoryLimitBytes?: number;
+  /** IndexedDB: the page cache; a larger database is paged on demand (the wasm's default when absent). */
+  pageCacheBytes?: number;
 }
 
 export interface OpenRequest extends StoreLimits {
@@ -150,10 +152,13 @@ export class StoreOwnership<S> {
 
   /** Opens the store: as its owner, or as a relay to the tab that owns it. Answers `opened` or
    * `open-failed` to the client exactly once. */
-  async open({ name, backend = 'auto', key = null, livenessMs, memoryLimitBytes }: OpenRequest): Promise<void> {
+  async open({ name, backend = 'auto', key = null, livenessMs, memoryLimitBytes, pageCacheBytes }: OpenRequest): Promise<void> {
     try {
       this.name = name;
-      this.limits = memoryLimitBytes === undefined ? {} : { memoryLimitBytes };
+      this.limits = {
+        ...(memoryLimitBytes === undefined ? {} : { memoryLimitBytes }),
+        ...(pageCacheBytes === undefined ? {} : { pageCacheBytes }),
+      };
       this.key = key;
       // Throws INVALID_KEY for a key of the wrong length, as opening would.
       this.keyCheck = this.host.keyCheck(name, key);

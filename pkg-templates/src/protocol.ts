@@ -36,7 +36,7 @@ export type CallMethod = MethodName | typeof INFO_METHOD;
 
 /** Client to Worker. */
 export type ClientMessage =
-  | { op: 'open'; name: string; backend: BackendChoice; key?: Uint8Array | null; livenessMs?: number; memoryLimitBytes?: number }
+  | { op: 'open'; name: string; backend: BackendChoice; key?: Uint8Array | null; livenessMs?: number; memoryLimitBytes?: number; pageCacheBytes?: number }
   | { op: 'call'; id: number; method: CallMethod; args: unknown[] }
   | { op: 'module'; id: number; fn: string; args: unknown[] }
   | { op: 'handle'; id: number; handle: number; method: string; args: unknown[] }

@@ -158,7 +158,7 @@ impl JsStore {
     ) -> Promise {
         let import = import_options(&options);
         let progress = field(&options, "onProgress").map(|f| f.dyn_into::<Function>().ok());
-        self.spawn_changing(move |store| async move {
+        self.spawn_async(move |store| async move {
             let import = import?;
             let progress = progress?;
             let source = input_source(&data)?;

@@ -109,14 +109,14 @@ impl JsStore {
         channel_id: String,
         #[wasm_bindgen(unchecked_param_type = "IncomingMessage[]")] messages: JsValue,
     ) -> Promise {
-        let messages = incoming_messages(&messages);
-        self.spawn_changing(move |store| async move {
+        let messages = accept!(incoming_messages(&messages));
+        self.spawn_changing(move |store| {
             let inbox = Inbox {
-                group_id,
-                channel_id,
-                messages: messages?,
+                group_id: group_id.clone(),
+                channel_id: channel_id.clone(),
+                messages: messages.clone(),
             };
-            let (results, changes) = process(&store, vec![inbox])?;
+            let (results, changes) = process(store, vec![inbox])?;
             let results = results.into_iter().next().unwrap_or_default();
             Ok((results.into(), changes))
         })
@@ -132,16 +132,16 @@ impl JsStore {
         &self,
         #[wasm_bindgen(unchecked_param_type = "MlsInbox[]")] inboxes: JsValue,
     ) -> Promise {
-        let inboxes = inboxes
+        let inboxes = accept!(inboxes
             .dyn_ref::<Array>()
             .ok_or(StoreError::InvalidArgument("inboxes must be an array"))
             .and_then(|list| {
                 list.iter()
                     .map(|item| inbox(&item))
                     .collect::<Result<Vec<_>, _>>()
-            });
-        self.spawn_changing(move |store| async move {
-            let (results, changes) = process(&store, inboxes?)?;
+            }));
+        self.spawn_changing(move |store| {
+            let (results, changes) = process(store, inboxes.clone())?;
             Ok((results.into_iter().collect::<Array>().into(), changes))
         })
     }

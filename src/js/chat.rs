@@ -103,12 +103,12 @@ impl JsStore {
         #[wasm_bindgen(unchecked_param_type = "NewChannel")] channel: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "WriteOptions")] options: JsValue,
     ) -> Promise {
-        let args = new_channel(&channel).and_then(|c| Ok((c, idempotency(&options)?)));
-        self.spawn_changing(move |store| async move {
-            let (channel, idempotency) = args?;
+        let args = accept!(new_channel(&channel).and_then(|c| Ok((c, idempotency(&options)?))));
+        self.spawn_changing(move |store| {
+            let (channel, idempotency) = &args;
             let created = store
                 .chat()
-                .create_channel(&channel, idempotency.as_ref(), now_ms())?;
+                .create_channel(channel, idempotency.as_ref(), now_ms())?;
             let change = Change::ChannelCreated {
                 channel_id: created.channel_id.clone(),
             };
@@ -119,9 +119,7 @@ impl JsStore {
     /// Resolves to the channel; rejects with `CHANNEL_NOT_FOUND`.
     #[wasm_bindgen(js_name = chatChannel, unchecked_return_type = "Promise<Channel>")]
     pub fn chat_channel(&self, channel_id: String) -> Promise {
-        self.spawn(
-            move |store| async move { Ok(ChannelJs::to_js(&store.chat().channel(&channel_id)?)) },
-        )
+        self.spawn(move |store| Ok(ChannelJs::to_js(&store.chat().channel(&channel_id)?)))
     }
 
     /// Resolves to the channels, oldest first: `{ archived: true }` lists the archived ones instead.
@@ -130,10 +128,10 @@ impl JsStore {
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "ListChannelsOptions")] options: JsValue,
     ) -> Promise {
-        let archived = field(&options, "archived")
-            .and_then(|v| optional_bool(&v, "archived must be a boolean"));
-        self.spawn(move |store| async move {
-            let channels = store.chat().list_channels(archived?.unwrap_or(false))?;
+        let archived = accept!(field(&options, "archived")
+            .and_then(|v| optional_bool(&v, "archived must be a boolean")));
+        self.spawn(move |store| {
+            let channels = store.chat().list_channels(archived.unwrap_or(false))?;
             Ok(list::<ChannelJs>(&channels))
         })
     }
@@ -141,10 +139,10 @@ impl JsStore {
     /// Archives the channel (archiving twice keeps the first time).
     #[wasm_bindgen(js_name = chatArchiveChannel, unchecked_return_type = "Promise<void>")]
     pub fn chat_archive_channel(&self, channel_id: String) -> Promise {
-        self.spawn_changing(move |store| async move {
+        self.spawn_changing(move |store| {
             store.chat().set_archived(&channel_id, Some(now_ms()))?;
             let change = Change::ChannelArchived {
-                channel_id,
+                channel_id: channel_id.clone(),
                 archived: true,
             };
             Ok((JsValue::UNDEFINED, vec![change]))
@@ -154,10 +152,10 @@ impl JsStore {
     /// Brings the channel back from the archive.
     #[wasm_bindgen(js_name = chatUnarchiveChannel, unchecked_return_type = "Promise<void>")]
     pub fn chat_unarchive_channel(&self, channel_id: String) -> Promise {
-        self.spawn_changing(move |store| async move {
+        self.spawn_changing(move |store| {
             store.chat().set_archived(&channel_id, None)?;
             let change = Change::ChannelArchived {
-                channel_id,
+                channel_id: channel_id.clone(),
                 archived: false,
             };
             Ok((JsValue::UNDEFINED, vec![change]))
@@ -167,9 +165,11 @@ impl JsStore {
     /// Deletes the channel with its messages and members. Resolves to whether it existed.
     #[wasm_bindgen(js_name = chatDeleteChannel, unchecked_return_type = "Promise<boolean>")]
     pub fn chat_delete_channel(&self, channel_id: String) -> Promise {
-        self.spawn_changing(move |store| async move {
+        self.spawn_changing(move |store| {
             let existed = store.chat().delete_channel(&channel_id)?;
-            let changes = changes_if(existed, || Change::ChannelDeleted { channel_id });
+            let changes = changes_if(existed, || Change::ChannelDeleted {
+                channel_id: channel_id.clone(),
+            });
             Ok((existed.into(), changes))
         })
     }
@@ -183,12 +183,12 @@ impl JsStore {
         #[wasm_bindgen(unchecked_param_type = "NewMessage")] message: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "WriteOptions")] options: JsValue,
     ) -> Promise {
-        let args = new_message(&message).and_then(|m| Ok((m, idempotency(&options)?)));
-        self.spawn_changing(move |store| async move {
-            let (message, idempotency) = args?;
+        let args = accept!(new_message(&message).and_then(|m| Ok((m, idempotency(&options)?))));
+        self.spawn_changing(move |store| {
+            let (message, idempotency) = &args;
             let appended = store.chat().append_message(
                 &channel_id,
-                &message,
+                message,
                 idempotency.as_ref(),
                 now_ms(),
             )?;
@@ -206,16 +206,16 @@ impl JsStore {
         #[wasm_bindgen(unchecked_param_type = "NewMessage[]")] messages: Array,
         #[wasm_bindgen(unchecked_optional_param_type = "WriteOptions")] options: JsValue,
     ) -> Promise {
-        let args = messages
+        let args = accept!(messages
             .iter()
             .map(|m| new_message(&m))
             .collect::<Result<Vec<_>, _>>()
-            .and_then(|m| Ok((m, idempotency(&options)?)));
-        self.spawn_changing(move |store| async move {
-            let (messages, idempotency) = args?;
+            .and_then(|m| Ok((m, idempotency(&options)?))));
+        self.spawn_changing(move |store| {
+            let (messages, idempotency) = &args;
             let appended = store.chat().append_messages(
                 &channel_id,
-                &messages,
+                messages,
                 idempotency.as_ref(),
                 now_ms(),
             )?;
@@ -233,9 +233,9 @@ impl JsStore {
         channel_id: String,
         #[wasm_bindgen(unchecked_optional_param_type = "PageOptions")] options: JsValue,
     ) -> Promise {
-        let args = page_cursor(&options);
-        self.spawn(move |store| async move {
-            let (cursor, limit) = args?;
+        let args = accept!(page_cursor(&options));
+        self.spawn(move |store| {
+            let (cursor, limit) = args;
             let page = store.chat().page(&channel_id, cursor, limit)?;
             Ok(MessagePageJs::to_js(&page))
         })
@@ -244,7 +244,7 @@ impl JsStore {
     /// Resolves to the message with this id, or `undefined`.
     #[wasm_bindgen(js_name = chatMessageById, unchecked_return_type = "Promise<Message | undefined>")]
     pub fn chat_message_by_id(&self, message_id: String) -> Promise {
-        self.spawn(move |store| async move {
+        self.spawn(move |store| {
             Ok(store
                 .chat()
                 .message_by_id(&message_id)?
@@ -255,23 +255,19 @@ impl JsStore {
     /// Resolves to how many messages the channel holds.
     #[wasm_bindgen(js_name = chatMessageCount, unchecked_return_type = "Promise<number>")]
     pub fn chat_message_count(&self, channel_id: String) -> Promise {
-        self.spawn(
-            move |store| async move { Ok(integer(store.chat().message_count(&channel_id)?)) },
-        )
+        self.spawn(move |store| Ok(integer(store.chat().message_count(&channel_id)?)))
     }
 
     /// Resolves to how many of the channel's messages are not processed.
     #[wasm_bindgen(js_name = chatUnprocessedCount, unchecked_return_type = "Promise<number>")]
     pub fn chat_unprocessed_count(&self, channel_id: String) -> Promise {
-        self.spawn(
-            move |store| async move { Ok(integer(store.chat().unprocessed_count(&channel_id)?)) },
-        )
+        self.spawn(move |store| Ok(integer(store.chat().unprocessed_count(&channel_id)?)))
     }
 
     /// Resolves to the oldest unprocessed messages, oldest first (`limit` default 100, at most 1000).
     #[wasm_bindgen(js_name = chatUnprocessed, unchecked_return_type = "Promise<Message[]>")]
     pub fn chat_unprocessed(&self, channel_id: String, limit: Option<u32>) -> Promise {
-        self.spawn(move |store| async move {
+        self.spawn(move |store| {
             let messages = store
                 .chat()
                 .unprocessed(&channel_id, limit.unwrap_or(100))?;
@@ -286,13 +282,12 @@ impl JsStore {
         channel_id: String,
         #[wasm_bindgen(unchecked_param_type = "number | number[]")] seqs: JsValue,
     ) -> Promise {
-        let seqs = sequences(&seqs);
-        self.spawn_changing(move |store| async move {
-            let seqs = seqs?;
+        let seqs = accept!(sequences(&seqs));
+        self.spawn_changing(move |store| {
             let changed = store.chat().mark_processed(&channel_id, &seqs)?;
             let changes = changes_if(changed > 0, || Change::MessagesProcessed {
-                channel_id,
-                seqs,
+                channel_id: channel_id.clone(),
+                seqs: seqs.clone(),
             });
             Ok((integer(changed as i64), changes))
         })
@@ -301,9 +296,12 @@ impl JsStore {
     /// Deletes all but the newest `keep` messages. Resolves to how many were deleted.
     #[wasm_bindgen(js_name = chatPrune, unchecked_return_type = "Promise<number>")]
     pub fn chat_prune(&self, channel_id: String, keep: u32) -> Promise {
-        self.spawn_changing(move |store| async move {
+        self.spawn_changing(move |store| {
             let count = store.chat().prune(&channel_id, keep)? as i64;
-            let changes = changes_if(count > 0, || Change::MessagesPruned { channel_id, count });
+            let changes = changes_if(count > 0, || Change::MessagesPruned {
+                channel_id: channel_id.clone(),
+                count,
+            });
             Ok((integer(count), changes))
         })
     }
@@ -317,20 +315,23 @@ impl JsStore {
         #[wasm_bindgen(unchecked_param_type = "Uint8Array[]")] identities: JsValue,
         role: Option<String>,
     ) -> Promise {
-        let args =
+        let args = accept!(
             byte_arrays(&identities, "identities must be an array of Uint8Array").and_then(|ids| {
                 let role = match role.as_deref() {
                     None => MemberRole::Member,
                     Some(text) => MemberRole::parse(text).map_err(StoreError::from)?,
                 };
                 Ok((ids, role))
-            });
-        self.spawn_changing(move |store| async move {
-            let (identities, role) = args?;
+            })
+        );
+        self.spawn_changing(move |store| {
+            let (identities, role) = &args;
             let changed = store
                 .chat()
-                .add_members(&channel_id, &identities, role, now_ms())?;
-            let changes = changes_if(changed > 0, || Change::MembersChanged { channel_id });
+                .add_members(&channel_id, identities, *role, now_ms())?;
+            let changes = changes_if(changed > 0, || Change::MembersChanged {
+                channel_id: channel_id.clone(),
+            });
             Ok((integer(changed as i64), changes))
         })
     }
@@ -338,9 +339,11 @@ impl JsStore {
     /// Marks the member as left. Resolves to whether this call did it.
     #[wasm_bindgen(js_name = chatLeave, unchecked_return_type = "Promise<boolean>")]
     pub fn chat_leave(&self, channel_id: String, identity: Vec<u8>) -> Promise {
-        self.spawn_changing(move |store| async move {
+        self.spawn_changing(move |store| {
             let left = store.chat().leave(&channel_id, &identity, now_ms())?;
-            let changes = changes_if(left, || Change::MembersChanged { channel_id });
+            let changes = changes_if(left, || Change::MembersChanged {
+                channel_id: channel_id.clone(),
+            });
             Ok((left.into(), changes))
         })
     }
@@ -353,12 +356,12 @@ impl JsStore {
         channel_id: String,
         #[wasm_bindgen(unchecked_optional_param_type = "MembersOptions")] options: JsValue,
     ) -> Promise {
-        let include_left = field(&options, "includeLeft")
-            .and_then(|v| optional_bool(&v, "includeLeft must be a boolean"));
-        self.spawn(move |store| async move {
+        let include_left = accept!(field(&options, "includeLeft")
+            .and_then(|v| optional_bool(&v, "includeLeft must be a boolean")));
+        self.spawn(move |store| {
             let members = store
                 .chat()
-                .members(&channel_id, include_left?.unwrap_or(false))?;
+                .members(&channel_id, include_left.unwrap_or(false))?;
             Ok(list::<MemberJs>(&members))
         })
     }
@@ -366,16 +369,12 @@ impl JsStore {
     /// Resolves to whether `identity` is a current member.
     #[wasm_bindgen(js_name = chatIsMember, unchecked_return_type = "Promise<boolean>")]
     pub fn chat_is_member(&self, channel_id: String, identity: Vec<u8>) -> Promise {
-        self.spawn(move |store| async move {
-            Ok(store.chat().is_member(&channel_id, &identity)?.into())
-        })
+        self.spawn(move |store| Ok(store.chat().is_member(&channel_id, &identity)?.into()))
     }
 
     /// Removes expired idempotency records. Resolves to how many went.
     #[wasm_bindgen(js_name = chatCleanupIdempotency, unchecked_return_type = "Promise<number>")]
     pub fn chat_cleanup_idempotency(&self) -> Promise {
-        self.spawn(move |store| async move {
-            Ok(integer(store.chat().cleanup_idempotency(now_ms())? as i64))
-        })
+        self.spawn(move |store| Ok(integer(store.chat().cleanup_idempotency(now_ms())? as i64)))
     }
 }

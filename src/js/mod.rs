@@ -4,6 +4,17 @@
 //! Methods return Promises even where the Rust call is synchronous today, so that backends whose writes
 //! complete asynchronously (IndexedDB) keep the same API.
 
+/// The value of a method's argument check, or (from the method) its Promise rejected with the error: the
+/// work of a method may run more than once, so its arguments are checked before it starts.
+macro_rules! accept {
+    ($checked:expr) => {
+        match $checked {
+            Ok(value) => value,
+            Err(error) => return $crate::js::spawn::reject(error),
+        }
+    };
+}
+
 mod backup;
 mod backup_values;
 mod catch_up;
@@ -40,8 +51,10 @@ fn start() {
 
 /// Opens (creating if needed) the store `name`. `backend` is `"auto"` (default), `"opfs"` or `"memory"`.
 /// `options.key` (a 32-byte `Uint8Array`) encrypts the database, or opens an encrypted one; a wrong key
-/// rejects with `WRONG_KEY`. `options.memoryLimitBytes` (IndexedDB): the largest database this context may
-/// hold in memory (default 128 MiB); a larger one rejects with `STORE_TOO_LARGE`.
+/// rejects with `WRONG_KEY`. `options.pageCacheBytes` (IndexedDB, default 32 MiB): a database up to this
+/// size is held whole in memory, a larger one is paged on demand within this much memory.
+/// `options.memoryLimitBytes` (IndexedDB, default none): the largest the database may be; a larger one
+/// rejects with `STORE_TOO_LARGE`.
 #[wasm_bindgen(js_name = openStore)]
 pub async fn open_store(
     name: String,
@@ -62,15 +75,28 @@ pub async fn open_store(
 }
 
 fn store_config(options: &JsValue) -> Result<StoreConfig, StoreError> {
-    const WHAT: &str = "memoryLimitBytes must be a positive integer";
     let mut config = StoreConfig::default();
-    if let Some(limit) =
-        convert::optional_integer_arg(&convert::field(options, "memoryLimitBytes")?, WHAT)?
-    {
-        config.memory_limit_bytes = u64::try_from(limit)
-            .ok()
-            .filter(|limit| *limit > 0)
-            .ok_or(StoreError::InvalidArgument(WHAT))?;
+    let positive = |name: &'static str, what: &'static str| -> Result<Option<u64>, StoreError> {
+        convert::optional_integer_arg(&convert::field(options, name)?, what)?
+            .map(|bytes| {
+                u64::try_from(bytes)
+                    .ok()
+                    .filter(|bytes| *bytes > 0)
+                    .ok_or(StoreError::InvalidArgument(what))
+            })
+            .transpose()
+    };
+    if let Some(limit) = positive(
+        "memoryLimitBytes",
+        "memoryLimitBytes must be a positive integer",
+    )? {
+        config.memory_limit_bytes = limit;
+    }
+    if let Some(cache) = positive(
+        "pageCacheBytes",
+        "pageCacheBytes must be a positive integer",
+    )? {
+        config.page_cache_bytes = cache;
     }
     Ok(config)
 }
@@ -194,9 +220,10 @@ impl JsStore {
                 },
             )
         };
-        self.spawn(move |store| async move {
-            store.rekey(key?.as_ref())?;
-            Ok(JsValue::UNDEFINED)
+        let key = accept!(key);
+        self.spawn_async(move |store| async move {
+            store.rekey_loaded(key.as_ref()).await?;
+            Ok((JsValue::UNDEFINED, Vec::new()))
         })
     }
 
@@ -210,7 +237,7 @@ impl JsStore {
     /// `{ fromVersion, toVersion, applied: number[], reverted: number[] }`.
     #[wasm_bindgen(js_name = migrateTo, unchecked_return_type = "Promise<MigrationReport>")]
     pub fn migrate_to(&self, version: u32) -> Promise {
-        self.spawn(move |store| async move {
+        self.spawn(move |store| {
             let report = store.migrate_to(version)?;
             Ok(results::MigrationReportJs::to_js(&report))
         })
@@ -220,30 +247,31 @@ impl JsStore {
     /// less memory). Resolves once durable.
     #[wasm_bindgen(js_name = compact, unchecked_return_type = "Promise<void>")]
     pub fn compact(&self) -> Promise {
-        self.spawn(move |store| async move {
-            store.compact()?;
-            Ok(JsValue::UNDEFINED)
+        self.spawn_async(move |store| async move {
+            store.compact_loaded().await?;
+            Ok((JsValue::UNDEFINED, Vec::new()))
         })
     }
 
     /// Runs SQLite's integrity check. Resolves to a list of problems, empty when the database is sound.
     #[wasm_bindgen(js_name = integrityCheck, unchecked_return_type = "Promise<string[]>")]
     pub fn integrity_check(&self) -> Promise {
-        self.spawn(move |store| async move {
-            let problems = store.integrity_check()?;
-            Ok(problems
+        self.spawn_async(move |store| async move {
+            let problems = store.integrity_check_loaded().await?;
+            let problems: JsValue = problems
                 .into_iter()
                 .map(JsValue::from)
                 .collect::<Array>()
-                .into())
+                .into();
+            Ok((problems, Vec::new()))
         })
     }
 
     /// Resolves to the bytes stored under `namespace`/`key`, or `undefined`.
     #[wasm_bindgen(js_name = kvGet, unchecked_return_type = "Promise<Uint8Array | undefined>")]
     pub fn kv_get(&self, namespace: String, key: String) -> Promise {
-        self.spawn(move |store| async move {
-            let value = store.kv_get(&namespace, &key).await?;
+        self.spawn(move |store| {
+            let value = store.kv().get(&namespace, &key)?;
             Ok(value.map_or(JsValue::UNDEFINED, |bytes| {
                 Uint8Array::from(bytes.as_slice()).into()
             }))
@@ -253,11 +281,14 @@ impl JsStore {
     /// Stores `value` under `namespace`/`key`. Resolves once durable.
     #[wasm_bindgen(js_name = kvPut, unchecked_return_type = "Promise<void>")]
     pub fn kv_put(&self, namespace: String, key: String, value: Vec<u8>) -> Promise {
-        self.spawn_changing(move |store| async move {
-            store.kv_put(&namespace, &key, &value).await?;
+        self.spawn_changing(move |store| {
+            store.kv().put(&namespace, &key, &value)?;
             Ok((
                 JsValue::UNDEFINED,
-                vec![changes::Change::KeyValue { namespace, key }],
+                vec![changes::Change::KeyValue {
+                    namespace: namespace.clone(),
+                    key: key.clone(),
+                }],
             ))
         })
     }
@@ -265,10 +296,12 @@ impl JsStore {
     /// Removes `namespace`/`key`. Resolves to whether it existed.
     #[wasm_bindgen(js_name = kvDelete, unchecked_return_type = "Promise<boolean>")]
     pub fn kv_delete(&self, namespace: String, key: String) -> Promise {
-        self.spawn_changing(move |store| async move {
-            let removed = store.kv_delete(&namespace, &key).await?;
-            let changes =
-                changes::changes_if(removed, || changes::Change::KeyValue { namespace, key });
+        self.spawn_changing(move |store| {
+            let removed = store.kv().delete(&namespace, &key)?;
+            let changes = changes::changes_if(removed, || changes::Change::KeyValue {
+                namespace: namespace.clone(),
+                key: key.clone(),
+            });
             Ok((removed.into(), changes))
         })
     }

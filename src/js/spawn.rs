@@ -1,6 +1,8 @@
-//! How a JS method of `Store` runs: its work, boxed, goes through one non-generic path that maps errors
-//! (a full OPFS reported as `QUOTA_EXCEEDED`), waits until the store is durable, tells the change listener,
-//! and settles the Promise. One path for all methods keeps that machinery in the wasm once.
+//! How a JS method of `Store` runs: its work, boxed, goes through one non-generic path that runs it so it
+//! sees every page it reads (a paged IndexedDB store loads pages on demand and runs the work again,
+//! `Store::run`), maps errors (a full OPFS reported as `QUOTA_EXCEEDED`), waits until the store is
+//! durable, tells the change listener, and settles the Promise. One path for all methods keeps that
+//! machinery in the wasm once.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -14,14 +16,16 @@ use super::changes::{Change, ChangeListener};
 use super::JsStore;
 use crate::store::{Store, StoreError};
 
-/// A store operation's work, boxed: every method's future goes through one instance of what follows it.
-enum Work {
-    /// A read, or a write that names no changes.
-    Plain(Pin<Box<dyn Future<Output = Result<JsValue, StoreError>>>>),
-    Changing(Pin<Box<dyn Future<Output = ChangingResult>>>),
-}
-
 type ChangingResult = Result<(JsValue, Vec<Change>), StoreError>;
+
+/// A store operation's work, boxed: every method's work goes through one instance of what follows it.
+enum Work {
+    /// Synchronous work on the store: it may run more than once (see `Store::run`), so it is `Fn`.
+    Sync(Box<dyn Fn(&Store) -> ChangingResult>),
+    /// Work that awaits between its steps (backups, key-value writes that sync themselves): it loads what
+    /// it reads itself.
+    Async(Pin<Box<dyn Future<Output = ChangingResult>>>),
+}
 
 /// Runs `work` as a Promise that resolves once the store is durable, after telling `listener` the changes.
 /// Not generic, so the wasm holds this machinery (error mapping, durability, the Promise) once, not once per
@@ -30,8 +34,8 @@ fn run(started: Result<(Work, Rc<Store>), StoreError>, listener: Rc<ChangeListen
     future_to_promise(async move {
         let (work, store) = started?;
         let outcome = match work {
-            Work::Plain(work) => work.await.map(|out| (out, Vec::new())),
-            Work::Changing(work) => work.await,
+            Work::Sync(work) => store.run(|store| work(store)).await.and_then(|done| done),
+            Work::Async(work) => work.await,
         };
         let (out, changes) = match outcome {
             Ok(done) => done,
@@ -44,30 +48,40 @@ fn run(started: Result<(Work, Rc<Store>), StoreError>, listener: Rc<ChangeListen
     })
 }
 
+/// A method whose arguments were refused before it started: its Promise rejects with the error.
+pub(super) fn reject(error: StoreError) -> Promise {
+    Promise::reject(&error.into())
+}
+
 impl JsStore {
     /// Runs a store operation that names its changes as a Promise: they go to the listener after the write
     /// is durable, before the Promise resolves. The store is taken when the method is called, so a call
-    /// made before `close()` completes even if the Promise runs after it.
-    pub(super) fn spawn_changing<F, Fut>(&self, f: F) -> Promise
+    /// made before `close()` completes even if the Promise runs after it. `f` may run more than once.
+    pub(super) fn spawn_changing<F>(&self, f: F) -> Promise
     where
-        F: FnOnce(Rc<Store>) -> Fut + 'static,
-        Fut: Future<Output = Result<(JsValue, Vec<Change>), StoreError>> + 'static,
+        F: Fn(&Store) -> ChangingResult + 'static,
     {
-        let started = self
-            .current()
-            .map(|store| (Work::Changing(Box::pin(f(store.clone()))), store));
+        let started = self.current().map(|store| (Work::Sync(Box::new(f)), store));
         run(started, self.changes.clone())
     }
 
     /// As [`JsStore::spawn_changing`], for an operation that changes nothing others need to hear of.
-    pub(super) fn spawn<F, Fut>(&self, f: F) -> Promise
+    pub(super) fn spawn<F>(&self, f: F) -> Promise
+    where
+        F: Fn(&Store) -> Result<JsValue, StoreError> + 'static,
+    {
+        self.spawn_changing(move |store| f(store).map(|out| (out, Vec::new())))
+    }
+
+    /// As [`JsStore::spawn_changing`], for work that awaits between its steps; it runs once.
+    pub(super) fn spawn_async<F, Fut>(&self, f: F) -> Promise
     where
         F: FnOnce(Rc<Store>) -> Fut + 'static,
-        Fut: Future<Output = Result<JsValue, StoreError>> + 'static,
+        Fut: Future<Output = ChangingResult> + 'static,
     {
         let started = self
             .current()
-            .map(|store| (Work::Plain(Box::pin(f(store.clone()))), store));
+            .map(|store| (Work::Async(Box::pin(f(store.clone()))), store));
         run(started, self.changes.clone())
     }
 }

@@ -10,7 +10,7 @@ const TYPES: &str = r#"
  * so a redelivered message is recognised) and its send time (else the time of processing). */
 export type IncomingMessage = Uint8Array | { message: Uint8Array; messageId?: string; sentAtMs?: number };
 export interface MlsInbox { groupId: Uint8Array; channelId: string; messages: IncomingMessage[]; }
-export interface OpenStoreOptions { key?: Uint8Array; memoryLimitBytes?: number; }
+export interface OpenStoreOptions { key?: Uint8Array; memoryLimitBytes?: number; pageCacheBytes?: number; }
 export interface WriteOptions { idempotencyKey?: string; idempotencyTtlMs?: number; }
 export interface NewChannel { channelId: string; name?: Uint8Array; groupId?: Uint8Array; creator: Uint8Array; }
 export interface NewMessage { messageId?: string; sender: Uint8Array; body: Uint8Array; sentAtMs?: number; }

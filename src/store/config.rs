@@ -56,15 +56,25 @@ pub struct StoreConfig {
     pub synchronous: Synchronous,
     /// Applies when the database is created; an existing database keeps its page size.
     pub page_size: u32,
-    /// IndexedDB only (which holds the whole database in wasm memory): a larger database is refused at open
-    /// and a write that would grow it larger fails, both with `STORE_TOO_LARGE`, before the tab runs out
-    /// of memory.
+    /// IndexedDB only: the largest the database may be. A larger database is refused at open and a write
+    /// that would grow it larger fails, both with `STORE_TOO_LARGE`. No limit by default
+    /// ([`NO_MEMORY_LIMIT`]): pages beyond the page cache are loaded on demand.
     pub memory_limit_bytes: u64,
+    /// IndexedDB only: a database of at most this many bytes is held whole in memory; a larger one is paged
+    /// on demand, holding at most this many bytes of pages it is not writing (see README "Pages on
+    /// demand").
+    pub page_cache_bytes: u64,
 }
 
-/// The default [`StoreConfig::memory_limit_bytes`]: about 500,000 chat messages, well inside what mobile
-/// browsers let a tab hold.
-pub const DEFAULT_MEMORY_LIMIT_BYTES: u64 = 128 << 20;
+/// [`StoreConfig::memory_limit_bytes`] when the database's size is not limited (the default).
+pub const NO_MEMORY_LIMIT: u64 = u64::MAX;
+
+/// The default [`StoreConfig::memory_limit_bytes`].
+pub const DEFAULT_MEMORY_LIMIT_BYTES: u64 = NO_MEMORY_LIMIT;
+
+/// The default [`StoreConfig::page_cache_bytes`]: 32 MiB, about 120,000 chat messages held whole; with
+/// SQLite's own cache and the code, a paged store stays well under 64 MiB of wasm memory.
+pub const DEFAULT_PAGE_CACHE_BYTES: u64 = 32 << 20;
 
 impl Default for StoreConfig {
     fn default() -> Self {
@@ -73,6 +83,7 @@ impl Default for StoreConfig {
             synchronous: Synchronous::Full,
             page_size: 8192,
             memory_limit_bytes: DEFAULT_MEMORY_LIMIT_BYTES,
+            page_cache_bytes: DEFAULT_PAGE_CACHE_BYTES,
         }
     }
 }

@@ -30,7 +30,7 @@ impl Store {
         CatchUp::new(self.mls(), now_ms())
     }
 
-    fn kv(&self) -> KeyValue<'_> {
+    pub(crate) fn kv(&self) -> KeyValue<'_> {
         KeyValue::new(&self.conn, now_ms)
     }
 
@@ -39,7 +39,7 @@ impl Store {
     /// # Errors
     /// The read fails.
     pub async fn kv_get(&self, namespace: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.kv().get(namespace, key)?)
+        Ok(self.run(|store| store.kv().get(namespace, key)).await??)
     }
 
     /// Stores `value` under `namespace`/`key`, replacing what was there. Durable when it returns.
@@ -47,7 +47,8 @@ impl Store {
     /// # Errors
     /// The value is larger than [`crate::kv::MAX_KV_VALUE_LEN`], or the write fails.
     pub async fn kv_put(&self, namespace: &str, key: &str, value: &[u8]) -> Result<(), StoreError> {
-        self.kv().put(namespace, key, value)?;
+        self.run(|store| store.kv().put(namespace, key, value))
+            .await??;
         self.sync().await
     }
 
@@ -56,7 +57,9 @@ impl Store {
     /// # Errors
     /// The write fails.
     pub async fn kv_delete(&self, namespace: &str, key: &str) -> Result<bool, StoreError> {
-        let removed = self.kv().delete(namespace, key)?;
+        let removed = self
+            .run(|store| store.kv().delete(namespace, key))
+            .await??;
         self.sync().await?;
         Ok(removed)
     }
@@ -70,6 +73,8 @@ impl Store {
         &self,
         options: ExportOptions,
     ) -> Result<ExportStream, BackupError> {
+        // The snapshot reads every page; it is taken before this returns, so the hold can go then.
+        let _whole = self.hold_whole_database().await?;
         let key = self.key_copy();
         ExportStream::start(
             &self.conn,
@@ -134,6 +139,7 @@ impl Store {
         options: &ImportOptions,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<ImportReport, BackupError> {
+        let _whole = self.hold_whole_database().await?;
         let live_key = self.key_copy();
         let imported = backup::import(
             &self.conn,

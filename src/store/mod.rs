@@ -15,7 +15,10 @@ use std::cell::RefCell;
 
 pub use crate::kv::MAX_KV_VALUE_LEN;
 pub use crate::vfs::open_store_names;
-pub use config::{JournalMode, StoreConfig, Synchronous, DEFAULT_MEMORY_LIMIT_BYTES};
+pub use config::{
+    JournalMode, StoreConfig, Synchronous, DEFAULT_MEMORY_LIMIT_BYTES, DEFAULT_PAGE_CACHE_BYTES,
+    NO_MEMORY_LIMIT,
+};
 pub use error::StoreError;
 pub use key::{relay_key_check, InvalidKeyLength, StoreKey};
 pub use open::delete_store;
@@ -246,6 +249,69 @@ impl Store {
         Ok(self.flush().await?)
     }
 
+    /// Runs `work` (synchronous calls on this store's domains) so that it sees every page it reads: on an
+    /// IndexedDB store larger than its page cache ([`StoreConfig::page_cache_bytes`]), pages are loaded on
+    /// demand, and an attempt that needed a page not in memory is undone and run again once it is loaded
+    /// (so `work` may run more than once, and only the last run's result counts). Elsewhere `work` runs
+    /// once. The JS API runs every method this way; Rust callers of a paged store must too (a domain call
+    /// made directly fails with an I/O error at the first page not in memory).
+    ///
+    /// # Errors
+    /// IndexedDB could not be read, or another tab took the store over (`work`'s own errors are in `T`).
+    pub async fn run<T>(&self, mut work: impl FnMut(&Store) -> T) -> Result<T, StoreError> {
+        match &self.idb {
+            Some(idb) => Ok(idb.run(|| work(self), || self.mls_groups.clear()).await?),
+            None => Ok(work(self)),
+        }
+    }
+
+    /// Whether the database is paged on demand (IndexedDB, larger than its page cache).
+    pub fn is_paged(&self) -> bool {
+        self.idb.as_ref().is_some_and(vfs::idb::IdbFile::is_paged)
+    }
+
+    /// Bytes of database pages the IndexedDB backend holds in memory now (0 on other backends).
+    pub fn held_page_bytes(&self) -> u64 {
+        self.idb.as_ref().map_or(0, vfs::idb::IdbFile::held_bytes)
+    }
+
+    /// Loads every page of a paged store and keeps them until the hold is dropped: for work that reads the
+    /// whole database (export, import, compact, rekey, the integrity check).
+    pub(crate) async fn hold_whole_database(&self) -> Result<Option<vfs::idb::Hold>, VfsError> {
+        match &self.idb {
+            Some(idb) if idb.is_paged() => Ok(Some(idb.hold_whole_file().await?)),
+            _ => Ok(None),
+        }
+    }
+
+    /// [`Store::compact`] on a store whose pages may be loaded on demand: loads the whole database first.
+    ///
+    /// # Errors
+    /// As [`Store::compact`], or IndexedDB could not be read.
+    pub async fn compact_loaded(&self) -> Result<(), StoreError> {
+        let _whole = self.hold_whole_database().await?;
+        self.run(Store::compact).await?
+    }
+
+    /// [`Store::rekey`] on a store whose pages may be loaded on demand: loads the whole database first.
+    ///
+    /// # Errors
+    /// As [`Store::rekey`], or IndexedDB could not be read.
+    pub async fn rekey_loaded(&self, key: Option<&StoreKey>) -> Result<(), StoreError> {
+        let _whole = self.hold_whole_database().await?;
+        self.run(|store| store.rekey(key)).await?
+    }
+
+    /// [`Store::integrity_check`] on a store whose pages may be loaded on demand: loads the whole database
+    /// first.
+    ///
+    /// # Errors
+    /// As [`Store::integrity_check`], or IndexedDB could not be read.
+    pub async fn integrity_check_loaded(&self) -> Result<Vec<String>, StoreError> {
+        let _whole = self.hold_whole_database().await?;
+        self.run(Store::integrity_check).await?
+    }
+
     async fn flush(&self) -> Result<(), VfsError> {
         match &self.idb {
             Some(idb) => idb.flush().await,
@@ -260,6 +326,15 @@ impl Store {
     pub async fn close_durably(self) -> Result<(), StoreError> {
         self.sync().await?;
         self.close()
+    }
+
+    /// Test hook for a paged IndexedDB store: drops every page in memory that is not being written, so
+    /// the next reads miss.
+    #[cfg(feature = "test-hooks")]
+    pub fn drop_clean_pages_for_tests(&self) {
+        if let Some(idb) = &self.idb {
+            idb.drop_clean_pages_for_tests();
+        }
     }
 
     /// Test hook for the IndexedDB backend: breaks the store's IndexedDB connection so the next

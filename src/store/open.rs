@@ -2,7 +2,7 @@
 //! unavailable OPFS to IndexedDB), the refusal to open a lost or unreachable store empty, and the steps of
 //! opening one database (VFS, cipher, pragmas, migrations). Deleting a store follows the same record.
 
-use super::{wrong_key, Store, StoreConfig, StoreError, StoreKey};
+use super::{wrong_key, Store, StoreConfig, StoreError, StoreKey, NO_MEMORY_LIMIT};
 use crate::backend::{
     place, validate_store_name, Backend, BackendChoice, BackendReason, BackendUnavailable,
     Placement, Recorded,
@@ -151,9 +151,15 @@ impl Store {
         )?;
         let file_name = vfs::file_name(name);
         let idb = match backend {
-            Backend::IndexedDb => {
-                Some(vfs::idb::open_file(name, &file_name, config.memory_limit_bytes).await?)
-            }
+            Backend::IndexedDb => Some(
+                vfs::idb::open_file(
+                    name,
+                    &file_name,
+                    config.memory_limit_bytes,
+                    config.page_cache_bytes,
+                )
+                .await?,
+            ),
             _ => None,
         };
         if existing && idb.as_ref().is_some_and(vfs::idb::IdbFile::was_empty) {
@@ -168,35 +174,13 @@ impl Store {
         if let Some(key) = key {
             conn.key(key.bytes())?;
         }
-        match conn.execute_batch(&config.pragmas()) {
-            // A database whose header says WAL opens only in exclusive locking mode on these VFSs (no shared
-            // memory): one last written in WAL (on OPFS, in memory) and opened in another mode (on IndexedDB,
-            // or with another journal mode configured) leaves WAL that way, then gives the lock back.
-            Err(error) if error.sqlite_code() == Some(crate::sql::codes::CANTOPEN) => conn
-                .execute_batch(&config.pragmas_leaving_wal())
-                .map_err(|e| wrong_key(e, key.is_some()))?,
-            other => other.map_err(|e| wrong_key(e, key.is_some()))?,
+        // A paged IndexedDB file may miss pages on the way: the settings and the migrations run again
+        // until they ran on every page they read (each is idempotent or one transaction).
+        let prepare = || Self::prepare_connection(&conn, backend, &config, key.is_some());
+        match &idb {
+            Some(idb) => idb.run(prepare, || {}).await??,
+            None => prepare()?,
         }
-        // SQLite keeps the old mode, silently, when a VFS cannot run the one asked for.
-        let journal_mode: String = conn.query_value("PRAGMA journal_mode", &[])?;
-        if !journal_mode.eq_ignore_ascii_case(config.journal_mode.as_sql()) {
-            return Err(StoreError::JournalModeRefused {
-                wanted: config.journal_mode.as_sql(),
-                got: journal_mode,
-            });
-        }
-        if backend == Backend::IndexedDb {
-            // SQLite refuses to grow the file past this many pages with SQLITE_FULL, rolling the write
-            // back cleanly (a VFS error in the middle of a commit could not be rolled back in memory).
-            let page_size: i64 = conn.query_value("PRAGMA page_size", &[])?;
-            let max_pages =
-                config.memory_limit_bytes / u64::try_from(page_size.max(512)).unwrap_or(512);
-            conn.execute_batch(&format!("PRAGMA max_page_count = {max_pages}"))?;
-        }
-        migrate::migrate_to_latest(&conn, MIGRATIONS, now_ms()).map_err(|e| match e {
-            migrate::MigrationError::History(source) => wrong_key(source, key.is_some()),
-            other => StoreError::from(other),
-        })?;
         // Scratch files a crash left beside the store (an export's snapshot, an import being verified): this
         // worker now owns the store, so none of them is in use. Failing to sweep them must not stop the open.
         let _ = vfs::remove_stale_scratch(backend, name).await;
@@ -206,7 +190,9 @@ impl Store {
             backend,
             backend_reason: reason,
             journal_mode: config.journal_mode,
-            memory_limit: (backend == Backend::IndexedDb).then_some(config.memory_limit_bytes),
+            memory_limit: (backend == Backend::IndexedDb
+                && config.memory_limit_bytes != NO_MEMORY_LIMIT)
+                .then_some(config.memory_limit_bytes),
             idb,
             key: RefCell::new(key.map(StoreKey::duplicate)),
             mls_groups: crate::mls::GroupCache::default(),
@@ -215,5 +201,45 @@ impl Store {
         // The migrations of a new or older database are part of opening it.
         store.sync().await?;
         Ok(store)
+    }
+
+    /// The connection's settings, checked, and the schema migrated to this build's: the SQL part of
+    /// opening, after the key.
+    fn prepare_connection(
+        conn: &Connection,
+        backend: Backend,
+        config: &StoreConfig,
+        keyed: bool,
+    ) -> Result<(), StoreError> {
+        match conn.execute_batch(&config.pragmas()) {
+            // A database whose header says WAL opens only in exclusive locking mode on these VFSs (no shared
+            // memory): one last written in WAL (on OPFS, in memory) and opened in another mode (on IndexedDB,
+            // or with another journal mode configured) leaves WAL that way, then gives the lock back.
+            Err(error) if error.sqlite_code() == Some(crate::sql::codes::CANTOPEN) => conn
+                .execute_batch(&config.pragmas_leaving_wal())
+                .map_err(|e| wrong_key(e, keyed))?,
+            other => other.map_err(|e| wrong_key(e, keyed))?,
+        }
+        // SQLite keeps the old mode, silently, when a VFS cannot run the one asked for.
+        let journal_mode: String = conn.query_value("PRAGMA journal_mode", &[])?;
+        if !journal_mode.eq_ignore_ascii_case(config.journal_mode.as_sql()) {
+            return Err(StoreError::JournalModeRefused {
+                wanted: config.journal_mode.as_sql(),
+                got: journal_mode,
+            });
+        }
+        if backend == Backend::IndexedDb && config.memory_limit_bytes != NO_MEMORY_LIMIT {
+            // SQLite refuses to grow the file past this many pages with SQLITE_FULL, rolling the write
+            // back cleanly (a VFS error in the middle of a commit could not be rolled back in memory).
+            let page_size: i64 = conn.query_value("PRAGMA page_size", &[])?;
+            let max_pages =
+                config.memory_limit_bytes / u64::try_from(page_size.max(512)).unwrap_or(512);
+            conn.execute_batch(&format!("PRAGMA max_page_count = {max_pages}"))?;
+        }
+        migrate::migrate_to_latest(conn, MIGRATIONS, now_ms()).map_err(|e| match e {
+            migrate::MigrationError::History(source) => wrong_key(source, keyed),
+            other => StoreError::from(other),
+        })?;
+        Ok(())
     }
 }

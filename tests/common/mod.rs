@@ -15,6 +15,7 @@ mod chat_stress;
 mod encryption;
 mod golden;
 mod indexed_db;
+mod indexed_db_paging;
 mod internal_state;
 mod migrations;
 mod mls;
@@ -34,6 +35,8 @@ pub use encryption::*;
 pub use golden::*;
 #[allow(unused_imports)]
 pub use indexed_db::*;
+#[allow(unused_imports)] // Used by the IndexedDB binaries only.
+pub use indexed_db_paging::*;
 pub use internal_state::*;
 pub use migrations::*;
 pub use mls::*;

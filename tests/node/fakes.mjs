@@ -326,8 +326,8 @@ export class FakeWorker {
   }
 
   /** Opens `name` and resolves to the `opened` or `open-failed` answer. */
-  async open(name, { key = null, backend = 'opfs', livenessMs, memoryLimitBytes } = {}) {
-    this.ownership.open({ name, backend, key, livenessMs, memoryLimitBytes });
+  async open(name, { key = null, backend = 'opfs', livenessMs, memoryLimitBytes, pageCacheBytes } = {}) {
+    this.ownership.open({ name, backend, key, livenessMs, memoryLimitBytes, pageCacheBytes });
     for (let turn = 0; turn < PATIENCE; turn += 1) {
       const answer = this.replies.find((reply) => reply.op === 'opened' || reply.op === 'open-failed');
       if (answer) return answer;

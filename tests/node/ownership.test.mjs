@@ -264,9 +264,9 @@ test('each open of the database gets the limits its own tab asked for, a takeove
   const origin = new FakeOrigin();
   const a = origin.worker('a');
   const b = origin.worker('b');
-  await a.open('s', { memoryLimitBytes: 1000 });
+  await a.open('s', { memoryLimitBytes: 1000, pageCacheBytes: 500 });
   await b.open('s', { memoryLimitBytes: 2000 });
-  assert.deepEqual(a.openedWith, [{ memoryLimitBytes: 1000 }]);
+  assert.deepEqual(a.openedWith, [{ memoryLimitBytes: 1000, pageCacheBytes: 500 }]);
   assert.deepEqual(b.openedWith, [], 'a relay opens nothing');
   a.crash();
   await settle();

@@ -1,159 +1,30 @@
-//! The VFS side of the IndexedDB backend: database files as pages in memory, so SQLite reads and writes
-//! synchronously, with a record of which pages changed since they were last written to IndexedDB.
+//! The VFS side of the IndexedDB backend: SQLite's calls on database files, served from their pages in
+//! memory (`paged.rs`).
 //!
 //! Only main database files are ever persisted; the rollback journal lives in SQLite's memory
 //! (`journal_mode = MEMORY`): after a crash the durable copy is IndexedDB's, which is always a committed
 //! state, so SQLite's own crash journal has nothing to add.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use js_sys::Uint8Array;
+use super::paged::{Missing, PagedFile};
 use sqlite_wasm_rs::vfs::{
     AccessMode, LockLevel, OpenOptions, OpenRequest, OpenedFile, OsCallback, SQLiteIoMethods,
     SQLiteVfs, SyncOptions, VfsError, VfsErrorCode, VfsFile, VfsResult, VfsStore,
 };
 
-/// Bytes per page of the in-memory file and per IndexedDB record. Equal to the store's SQLite page size,
-/// so a committed page write dirties exactly one record.
-pub(crate) const PAGE_SIZE: usize = 8192;
-
-/// One database file: its pages, its size, and what changed since the last flush.
-#[derive(Default)]
-pub(crate) struct PagedFile {
-    pages: BTreeMap<u64, Box<[u8]>>,
-    size: u64,
-    dirty: BTreeSet<u64>,
-    /// The smallest size the file had since the last flush: pages from here on that are not dirty must be
-    /// deleted from IndexedDB.
-    truncated_to: Option<u64>,
-}
-
-/// What a flush writes: the file size, the changed pages, and where stale pages start.
-pub(crate) struct Changes {
-    pub size: u64,
-    pub pages: Vec<(u64, Vec<u8>)>,
-    /// Pages at or beyond this index are removed before the changed pages are written.
-    pub delete_from: Option<u64>,
-    /// How many flushes IndexedDB holds with this one; stored beside the size as the header record.
-    pub commit: u64,
-}
-
-impl PagedFile {
-    /// Adds a page as loaded from IndexedDB, copied straight from JS into its place (no second copy in
-    /// wasm memory). Loading does not change the file: nothing is marked for writing back.
-    pub(crate) fn put_loaded_page(&mut self, index: u64, bytes: &Uint8Array) {
-        let mut page = vec![0u8; PAGE_SIZE].into_boxed_slice();
-        let len = (bytes.length() as usize).min(PAGE_SIZE);
-        // `len` fits u32: at most PAGE_SIZE.
-        bytes.subarray(0, len as u32).copy_to(&mut page[..len]);
-        self.pages.insert(index, page);
-    }
-
-    /// Sets the size the header record gives, once the pages are loaded.
-    pub(crate) fn set_loaded_size(&mut self, size: u64) {
-        self.size = size;
-    }
-
-    pub(crate) fn has_changes(&self) -> bool {
-        !self.dirty.is_empty() || self.truncated_to.is_some()
-    }
-
-    /// Takes the changes since the last call: a snapshot of the changed pages, so writes made while it is
-    /// being stored start a new set.
-    pub(crate) fn take_changes(&mut self) -> Option<Changes> {
-        if !self.has_changes() {
-            return None;
-        }
-        let page_count = self.size.div_ceil(PAGE_SIZE as u64);
-        let dirty = std::mem::take(&mut self.dirty);
-        let pages = dirty
-            .into_iter()
-            .filter(|index| *index < page_count)
-            .map(|index| {
-                let bytes = self
-                    .pages
-                    .get(&index)
-                    .map_or_else(|| vec![0; PAGE_SIZE], |p| p.to_vec());
-                (index, bytes)
-            })
-            .collect();
-        Some(Changes {
-            size: self.size,
-            pages,
-            delete_from: self
-                .truncated_to
-                .take()
-                .map(|size| size.div_ceil(PAGE_SIZE as u64)),
-            commit: 0,
-        })
-    }
-
-    /// The whole file, for export.
-    pub(crate) fn bytes(&self) -> Vec<u8> {
-        let mut out = vec![0u8; usize::try_from(self.size).unwrap_or(0)];
-        self.read_into(&mut out, 0);
-        out
-    }
-
-    fn read_into(&self, buf: &mut [u8], offset: u64) -> usize {
-        let end = (offset + buf.len() as u64).min(self.size);
-        if offset >= end {
-            buf.fill(0);
-            return 0;
-        }
-        let mut position = offset;
-        while position < end {
-            let index = position / PAGE_SIZE as u64;
-            let within = (position % PAGE_SIZE as u64) as usize;
-            let take = ((PAGE_SIZE - within) as u64).min(end - position) as usize;
-            let at = (position - offset) as usize;
-            match self.pages.get(&index) {
-                Some(page) => buf[at..at + take].copy_from_slice(&page[within..within + take]),
-                None => buf[at..at + take].fill(0),
-            }
-            position += take as u64;
-        }
-        let read = (end - offset) as usize;
-        buf[read..].fill(0);
-        read
-    }
-
-    fn write_at(&mut self, buf: &[u8], offset: u64) {
-        let mut position = offset;
-        let end = offset + buf.len() as u64;
-        while position < end {
-            let index = position / PAGE_SIZE as u64;
-            let within = (position % PAGE_SIZE as u64) as usize;
-            let take = ((PAGE_SIZE - within) as u64).min(end - position) as usize;
-            let at = (position - offset) as usize;
-            let page = self
-                .pages
-                .entry(index)
-                .or_insert_with(|| vec![0u8; PAGE_SIZE].into_boxed_slice());
-            page[within..within + take].copy_from_slice(&buf[at..at + take]);
-            self.dirty.insert(index);
-            position += take as u64;
-        }
-        self.size = self.size.max(end);
-    }
-
-    fn truncate_to(&mut self, size: u64) {
-        if size >= self.size {
-            return;
-        }
-        let keep = size.div_ceil(PAGE_SIZE as u64);
-        self.pages.retain(|index, _| *index < keep);
-        self.dirty.retain(|index| *index < keep);
-        // The last kept page may end inside the cut: zero its tail so a later growth reads zeros.
-        if let Some(page) = self.pages.get_mut(&(size / PAGE_SIZE as u64)) {
-            page[(size % PAGE_SIZE as u64) as usize..].fill(0);
-            self.dirty.insert(size / PAGE_SIZE as u64);
-        }
-        self.size = size;
-        self.truncated_to = Some(self.truncated_to.map_or(size, |t| t.min(size)));
-    }
+/// A miss of a paged file, as SQLite sees it: an I/O error that fails the statement (SQLite rolls its
+/// transaction back); the operation is undone and run again once the page is loaded.
+fn not_held(code: VfsErrorCode, Missing(index): Missing) -> VfsError {
+    VfsError::new(
+        code,
+        format!(
+            "page {index} is not in memory (a paged IndexedDB store): run the call through Store::run"
+        )
+        .into(),
+    )
 }
 
 /// An open handle on a file; temporary files are private to their handle.
@@ -163,17 +34,24 @@ pub(crate) struct PagedHandle {
 
 impl VfsFile for PagedHandle {
     fn read(&mut self, buf: &mut [u8], offset: u64) -> VfsResult<usize> {
-        Ok(self.file.borrow().read_into(buf, offset))
+        self.file
+            .borrow_mut()
+            .read_into(buf, offset)
+            .map_err(|missing| not_held(VfsErrorCode::IoRead, missing))
     }
 
     fn write(&mut self, buf: &[u8], offset: u64) -> VfsResult<()> {
-        self.file.borrow_mut().write_at(buf, offset);
-        Ok(())
+        self.file
+            .borrow_mut()
+            .write_at(buf, offset)
+            .map_err(|missing| not_held(VfsErrorCode::IoWrite, missing))
     }
 
     fn truncate(&mut self, size: u64) -> VfsResult<()> {
-        self.file.borrow_mut().truncate_to(size);
-        Ok(())
+        self.file
+            .borrow_mut()
+            .truncate_to(size)
+            .map_err(|missing| not_held(VfsErrorCode::IoTruncate, missing))
     }
 
     fn sync(&mut self, _options: SyncOptions) -> VfsResult<()> {
@@ -195,7 +73,7 @@ impl VfsFile for PagedHandle {
     }
 
     fn size(&self) -> VfsResult<u64> {
-        Ok(self.file.borrow().size)
+        Ok(self.file.borrow().size())
     }
 }
 

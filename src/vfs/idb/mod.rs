@@ -1,9 +1,13 @@
-//! The IndexedDB backend: SQLite runs on pages held in memory (`file`), and after every store operation the
-//! pages it changed are written to IndexedDB in one durable transaction (`pages`). The store's operation
-//! resolves only after that transaction completed; if it fails, the store refuses further work until it is
-//! reopened, so nothing is ever reported durable that is not.
+//! The IndexedDB backend: SQLite runs on pages held in memory (`paged`, served to SQLite by `file`), and
+//! after every store operation the pages it changed are written to IndexedDB in one durable transaction
+//! (`pages`). The store's operation resolves only after that transaction completed; if it fails, the store
+//! refuses further work until it is reopened, so nothing is ever reported durable that is not.
+//!
+//! A database larger than its page cache is paged on demand: operations run through [`IdbFile::run`],
+//! which loads what an attempt missed and runs it again (see `paged`).
 
 mod file;
+mod paged;
 pub(crate) mod pages;
 
 use std::cell::RefCell;
@@ -16,7 +20,8 @@ use sqlite_wasm_rs::WasmOsCallback;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
-use file::{PagedFile, PagedFiles, PagedIoMethods, PagedVfs};
+use file::{PagedFiles, PagedIoMethods, PagedVfs};
+use paged::PagedFile;
 
 use super::VfsError;
 
@@ -72,6 +77,9 @@ struct IdbInner {
     commits: std::cell::Cell<u64>,
     /// Set when a write found that another owner took over: every later call reports OWNER_CHANGED.
     fenced: std::cell::Cell<bool>,
+    /// Operations being retried or holding the whole file (export, compact): while any is, nothing is
+    /// evicted, so the pages they loaded stay until they finish.
+    holds: std::cell::Cell<u32>,
 }
 
 impl IdbInner {
@@ -122,7 +130,138 @@ impl IdbInner {
     }
 }
 
+/// Keeps a paged file's pages from being evicted while it lives.
+pub(crate) struct Hold(Rc<IdbInner>);
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        self.0.holds.set(self.0.holds.get().saturating_sub(1));
+    }
+}
+
+/// Pages read before and after a missed one: B-tree scans run both ways (the newest messages first, then
+/// back), and one IndexedDB request for a run of pages costs little more than one for a single page.
+const READ_AROUND_PAGES: u64 = 16;
+
+/// Each retry of one operation doubles the pages read around a miss, up to 16 << 7 = 2,048 (16 MiB): an
+/// operation that touches pages all over the file (inserts of random message ids into a large index)
+/// would otherwise run again once per page it touches. Its pages stay held until it finishes.
+const MAX_WIDENINGS: u32 = 7;
+
 impl IdbFile {
+    /// Runs `attempt` (synchronous work on the store's connection). On a paged file, an attempt that
+    /// missed a page is undone, `on_retry` is called (to drop what the attempt may have cached), the pages
+    /// it missed and their neighbours are loaded, and it runs again; the result of the attempt that missed
+    /// nothing is returned. A file held whole runs `attempt` once.
+    ///
+    /// # Errors
+    /// IndexedDB could not be read, or another owner took the store over.
+    pub(crate) async fn run<T>(
+        &self,
+        mut attempt: impl FnMut() -> T,
+        mut on_retry: impl FnMut(),
+    ) -> Result<T, VfsError> {
+        if !self.inner.file.borrow().is_paged() {
+            return Ok(attempt());
+        }
+        self.inner.check()?;
+        if self.inner.holds.get() == 0 {
+            self.inner.file.borrow_mut().evict();
+        }
+        let mut hold = None;
+        let mut retries = 0;
+        loop {
+            self.inner.file.borrow_mut().begin_attempt();
+            let out = attempt();
+            let missed = self.inner.file.borrow_mut().end_attempt();
+            if missed.is_empty() {
+                return Ok(out);
+            }
+            drop(out);
+            on_retry();
+            if hold.is_none() {
+                hold = Some(self.hold());
+            }
+            self.load_around(&missed, READ_AROUND_PAGES << retries.min(MAX_WIDENINGS))
+                .await?;
+            retries += 1;
+        }
+    }
+
+    /// Loads every page of a paged file and keeps them until the returned hold is dropped: for work that
+    /// reads the whole database (export, compact, rekey, import). A file held whole needs nothing.
+    ///
+    /// # Errors
+    /// IndexedDB could not be read, or another owner took the store over.
+    pub(crate) async fn hold_whole_file(&self) -> Result<Hold, VfsError> {
+        let hold = self.hold();
+        let range = {
+            let file = self.inner.file.borrow();
+            file.stored_range(0, file.page_count())
+        };
+        if let Some(range) = range {
+            self.load(&[range]).await?;
+        }
+        Ok(hold)
+    }
+
+    fn hold(&self) -> Hold {
+        self.inner.holds.set(self.inner.holds.get() + 1);
+        Hold(self.inner.clone())
+    }
+
+    async fn load_around(&self, missed: &[u64], around: u64) -> Result<(), VfsError> {
+        let mut ranges: Vec<(u64, u64)> = Vec::new();
+        {
+            let file = self.inner.file.borrow();
+            for index in missed {
+                let Some((from, to)) =
+                    file.stored_range(index.saturating_sub(around), index + around)
+                else {
+                    continue;
+                };
+                match ranges.last_mut() {
+                    Some(last) if from <= last.1 => last.1 = last.1.max(to),
+                    _ => ranges.push((from, to)),
+                }
+            }
+        }
+        self.load(&ranges).await
+    }
+
+    async fn load(&self, ranges: &[(u64, u64)]) -> Result<(), VfsError> {
+        self.inner.check()?;
+        let file = self.inner.file.clone();
+        let result = pages::fetch(
+            &self.inner.db,
+            &self.inner.store,
+            self.inner.owner,
+            ranges,
+            &mut |index, bytes| file.borrow_mut().put_loaded_page(index, bytes),
+        )
+        .await;
+        if let Err(VfsError::OwnerChanged { .. }) = &result {
+            self.inner.fenced.set(true);
+        }
+        result
+    }
+
+    /// Test hook: drops every page that is not being written (but the header page), as eviction would.
+    #[cfg(feature = "test-hooks")]
+    pub fn drop_clean_pages_for_tests(&self) {
+        self.inner.file.borrow_mut().drop_clean_pages();
+    }
+
+    /// Whether the database is paged on demand (larger than its page cache).
+    pub(crate) fn is_paged(&self) -> bool {
+        self.inner.file.borrow().is_paged()
+    }
+
+    /// Bytes of database pages held in memory now.
+    pub(crate) fn held_bytes(&self) -> u64 {
+        self.inner.file.borrow().held_bytes()
+    }
+
     /// Makes every change made so far durable. Returns once an IndexedDB transaction that started after
     /// those changes has committed; concurrent callers share transactions.
     ///
@@ -185,6 +324,18 @@ impl IdbFile {
     }
 }
 
+/// Test hook: raises store `name`'s owner epoch as another tab opening it would, without opening it.
+///
+/// # Errors
+/// IndexedDB failed.
+#[cfg(feature = "test-hooks")]
+pub async fn take_over_for_tests(name: &str) -> Result<(), VfsError> {
+    let db = pages::open(name).await?;
+    let claimed = pages::claim(&db).await;
+    db.close();
+    claimed.map(|_| ())
+}
+
 /// Test hook: IndexedDB writes of this context fail with `QuotaExceededError` while `on`.
 #[cfg(feature = "test-hooks")]
 pub fn simulate_storage_full_for_tests(on: bool) {
@@ -208,13 +359,15 @@ impl Drop for IdbFile {
     }
 }
 
-/// Loads store `name`'s pages from IndexedDB into the VFS so SQLite can open `file_name`. A database over
-/// `memory_limit` bytes is refused before a page is read or the store claimed ([`VfsError::TooLarge`]):
-/// every page is held in wasm memory, and a tab that runs out of it is killed.
+/// Opens store `name`'s file in IndexedDB for SQLite to open as `file_name`: a database of at most
+/// `page_cache` bytes is loaded whole, a larger one is paged on demand (its first pages loaded). A
+/// database over `memory_limit` bytes is refused before a page is read or the store claimed
+/// ([`VfsError::TooLarge`]).
 pub(crate) async fn open_file(
     name: &str,
     file_name: &str,
     memory_limit: u64,
+    page_cache: u64,
 ) -> Result<IdbFile, VfsError> {
     let files = files()?;
     let db = pages::open(name).await?;
@@ -243,20 +396,18 @@ pub(crate) async fn open_file(
         }
     };
     let mut file = PagedFile::default();
-    let header =
-        match pages::load(&db, &mut |index, bytes| file.put_loaded_page(index, bytes)).await {
-            // An owner that wrote between the size check and the claim may have grown it past the limit.
-            Ok(header) if header.size > memory_limit => {
-                db.close();
-                return Err(too_large(header.size));
-            }
-            Ok(header) => header,
-            Err(error) => {
-                db.close();
-                return Err(error);
-            }
-        };
-    file.set_loaded_size(header.size);
+    let header = match load_or_page(&db, name, owner, page_cache, &mut file).await {
+        // An owner that wrote between the size check and the claim may have grown it past the limit.
+        Ok(header) if header.size > memory_limit => {
+            db.close();
+            return Err(too_large(header.size));
+        }
+        Ok(header) => header,
+        Err(error) => {
+            db.close();
+            return Err(error);
+        }
+    };
     let file = Rc::new(RefCell::new(file));
     files
         .files
@@ -274,9 +425,36 @@ pub(crate) async fn open_file(
             first_error: RefCell::new(None),
             commits: std::cell::Cell::new(header.commit),
             fenced: std::cell::Cell::new(false),
+            holds: std::cell::Cell::new(0),
         }),
         was_empty: header.size == 0,
     })
+}
+
+/// Loads the file whole into `file`, or, when it is larger than `page_cache` bytes, makes `file` paged with
+/// its first pages loaded. Returns the header record.
+async fn load_or_page(
+    db: &Database,
+    name: &str,
+    owner: u64,
+    page_cache: u64,
+    file: &mut PagedFile,
+) -> Result<pages::Header, VfsError> {
+    let header = pages::header(db).await?;
+    if header.size <= page_cache {
+        let header =
+            pages::load(db, &mut |index, bytes| file.put_loaded_page(index, bytes)).await?;
+        file.set_loaded_size(header.size);
+        return Ok(header);
+    }
+    file.start_paging(header.size, page_cache);
+    if let Some(range) = file.stored_range(0, paged::OPEN_PRELOAD_PAGES) {
+        pages::fetch(db, name, owner, &[range], &mut |index, bytes| {
+            file.put_loaded_page(index, bytes);
+        })
+        .await?;
+    }
+    Ok(header)
 }
 
 /// The bytes of a closed store's database.
@@ -290,15 +468,24 @@ pub(super) async fn export(name: &str) -> Result<Option<Vec<u8>>, VfsError> {
         return Ok(None);
     }
     file.set_loaded_size(header.size);
-    Ok(Some(file.bytes()))
+    // Held whole: nothing can be missing.
+    file.bytes().map(Some).map_err(|_| corrupt_export())
+}
+
+fn corrupt_export() -> VfsError {
+    VfsError::IndexedDb {
+        operation: "read",
+        name: "DataError".to_owned(),
+        message: "a page of the file is missing".to_owned(),
+    }
 }
 
 /// Replaces a closed store's database with `bytes`, in one IndexedDB transaction.
 pub(super) async fn import(name: &str, bytes: &[u8]) -> Result<(), VfsError> {
     super::import_is_checked(crate::backend::Backend::IndexedDb, bytes)?;
     let db = pages::open(name).await?;
-    let page_size = file::PAGE_SIZE;
-    let changes = file::Changes {
+    let page_size = paged::PAGE_SIZE;
+    let changes = paged::Changes {
         size: bytes.len() as u64,
         pages: bytes
             .chunks(page_size)

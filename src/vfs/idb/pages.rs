@@ -9,7 +9,7 @@ use indexed_db_futures::transaction::{TransactionDurability, TransactionMode, Tr
 use js_sys::Uint8Array;
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::file::Changes;
+use super::paged::Changes;
 use crate::vfs::VfsError;
 
 const VERSION: u8 = 1;
@@ -151,11 +151,11 @@ pub(crate) async fn holds_file(db: &Database) -> Result<bool, VfsError> {
     Ok(header(db).await?.size > 0)
 }
 
-/// Reads the header record and hands every stored page to `page` (index, bytes), in index order, in one
-/// readonly transaction. Pages are read a chunk at a time, so only one chunk's JS copies exist at once.
+/// Reads the header record and hands every page of the file to `page` (index, bytes; `None` for a page
+/// IndexedDB holds no record of, which reads as zeros), in index order, in one readonly transaction.
 pub(crate) async fn load(
     db: &Database,
-    page: &mut dyn FnMut(u64, &Uint8Array),
+    page: &mut dyn FnMut(u64, Option<&Uint8Array>),
 ) -> Result<Header, VfsError> {
     let tx = db
         .transaction([PAGES, META])
@@ -164,11 +164,50 @@ pub(crate) async fn load(
     let pages = tx.object_store(PAGES).map_err(|e| idb_error("read", e))?;
     let meta = tx.object_store(META).map_err(|e| idb_error("read", e))?;
     let header = read_header(&meta).await?;
-    // Every page a file of this size can have, a chunk of indexes at a time (absent ones are zeros).
-    let page_count = header.size.div_ceil(super::file::PAGE_SIZE as u64);
-    let mut from = 0;
-    while from < page_count {
-        let range = from as f64..(from + LOAD_CHUNK).min(page_count) as f64;
+    let page_count = header.size.div_ceil(super::paged::PAGE_SIZE as u64);
+    read_range(&pages, 0, page_count, page).await?;
+    Ok(header)
+}
+
+/// Reads the page ranges `[from, to)` of an open store, handing each page to `page` as [`load`] does, in
+/// one readonly transaction that first checks the owner epoch: a reader that was taken over from must
+/// not mix the new owner's pages into its own.
+pub(crate) async fn fetch(
+    db: &Database,
+    store: &str,
+    owner: u64,
+    ranges: &[(u64, u64)],
+    page: &mut dyn FnMut(u64, Option<&Uint8Array>),
+) -> Result<(), VfsError> {
+    let tx = db
+        .transaction([PAGES, META])
+        .build()
+        .map_err(|e| idb_error("read", e))?;
+    let pages = tx.object_store(PAGES).map_err(|e| idb_error("read", e))?;
+    let meta = tx.object_store(META).map_err(|e| idb_error("read", e))?;
+    if meta_number(&meta, OWNER_KEY).await? != Some(owner as f64) {
+        return Err(VfsError::OwnerChanged {
+            name: store.to_owned(),
+        });
+    }
+    for (from, to) in ranges {
+        read_range(&pages, *from, *to, page).await?;
+    }
+    Ok(())
+}
+
+/// Hands every page of `[from, to)` to `page`, a chunk of indexes at a time, so only one chunk's JS
+/// copies exist at once.
+async fn read_range(
+    pages: &indexed_db_futures::object_store::ObjectStore<'_>,
+    from: u64,
+    to: u64,
+    page: &mut dyn FnMut(u64, Option<&Uint8Array>),
+) -> Result<(), VfsError> {
+    let mut chunk_start = from;
+    while chunk_start < to {
+        let chunk_end = (chunk_start + LOAD_CHUNK).min(to);
+        let range = chunk_start as f64..chunk_end as f64;
         let keys: Vec<f64> = pages
             .get_all_keys()
             .with_query(range.clone())
@@ -190,6 +229,7 @@ pub(crate) async fn load(
         if keys.len() != values.len() {
             return Err(corrupt("page keys and values disagree"));
         }
+        let mut expected = chunk_start;
         for (key, value) in keys.iter().zip(values) {
             let bytes = value
                 .dyn_into::<Uint8Array>()
@@ -198,11 +238,22 @@ pub(crate) async fn load(
                 return Err(corrupt("a page key is not an index"));
             }
             // Checked: a non-negative integer well inside f64's exact range.
-            page(*key as u64, &bytes);
+            let index = *key as u64;
+            if index < expected || index >= chunk_end {
+                return Err(corrupt("page keys out of order"));
+            }
+            for absent in expected..index {
+                page(absent, None);
+            }
+            page(index, Some(&bytes));
+            expected = index + 1;
         }
-        from += LOAD_CHUNK;
+        for absent in expected..chunk_end {
+            page(absent, None);
+        }
+        chunk_start = chunk_end;
     }
-    Ok(header)
+    Ok(())
 }
 
 /// Makes the caller the store's owner: raises the owner epoch in one readwrite transaction and returns it.
