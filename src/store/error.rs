@@ -35,9 +35,8 @@ pub enum StoreError {
     /// browser discarded it (Chromium can, after a crash) or it was cleared outside this package.
     #[error("store {name:?} existed on {backend} but its database is gone; restore a backup, or delete the store to start over")]
     Lost { name: String, backend: Backend },
-    /// A write would grow an IndexedDB store (held whole in memory) past its memory limit; it was rolled
-    /// back.
-    #[error("the write would grow the store past its memory limit of {limit} bytes (IndexedDB keeps the whole database in memory); it was rolled back: prune and compact(), or open with a larger memoryLimitBytes")]
+    /// A write would grow an IndexedDB store past the size limit it was opened with; it was rolled back.
+    #[error("the write would grow the store past its memoryLimitBytes of {limit} bytes; it was rolled back: prune and compact(), or open with a larger memoryLimitBytes")]
     MemoryLimitReached { limit: u64 },
     /// The store was closed.
     #[error("store is closed")]

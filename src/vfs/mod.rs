@@ -55,10 +55,10 @@ pub enum VfsError {
         "another owner took over store {name:?}; this write was refused and nothing of it written"
     )]
     OwnerChanged { name: String },
-    /// The IndexedDB backend holds a store's whole database in memory, and this one is larger than the limit
-    /// it was opened with: refused before a page was read. Open it with a larger limit where the device
-    /// has the memory, then export it or prune it and `compact()`.
-    #[error("store {name:?} is {size} bytes, over the IndexedDB backend's memory limit of {limit} bytes; open it with a larger memoryLimitBytes to export it, or to prune it and compact()")]
+    /// An IndexedDB store is larger than the size limit it was opened with (`memoryLimitBytes`): refused
+    /// before a page was read. Open it with a larger limit (or none), then export it or prune it and
+    /// `compact()`.
+    #[error("store {name:?} is {size} bytes, over the memoryLimitBytes of {limit} bytes it was opened with; open it with a larger memoryLimitBytes to export it, or to prune it and compact()")]
     TooLarge { name: String, size: u64, limit: u64 },
     /// This context has the store open already; two connections to one file would interleave writes.
     #[error("store {name:?} is already open on {backend} in this context")]

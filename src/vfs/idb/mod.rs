@@ -143,10 +143,18 @@ impl Drop for Hold {
 /// back), and one IndexedDB request for a run of pages costs little more than one for a single page.
 const READ_AROUND_PAGES: u64 = 16;
 
-/// Each retry of one operation doubles the pages read around a miss, up to 16 << 7 = 2,048 (16 MiB): an
-/// operation that touches pages all over the file (inserts of random message ids into a large index)
-/// would otherwise run again once per page it touches. Its pages stay held until it finishes.
-const MAX_WIDENINGS: u32 = 7;
+/// Retries of one operation that read [`READ_AROUND_PAGES`] around a miss; from then on each retry doubles
+/// that, up to an eighth of the page cache. An operation that touches pages all over the file (inserts of
+/// random message ids into a large index) would otherwise run again once per page it touches; one that
+/// misses a few pages at the ends of its B-trees (an append) should not load megabytes it will not read.
+const RETRIES_BEFORE_WIDENING: u32 = 4;
+
+/// The pages to read on either side of a miss on retry `retry` of an operation, in a cache of
+/// `capacity` pages.
+fn read_around(retry: u32, capacity: u64) -> u64 {
+    let widenings = retry.saturating_sub(RETRIES_BEFORE_WIDENING).min(16);
+    (READ_AROUND_PAGES << widenings).min((capacity / 8).max(READ_AROUND_PAGES))
+}
 
 impl IdbFile {
     /// Runs `attempt` (synchronous work on the store's connection). On a paged file, an attempt that
@@ -182,7 +190,8 @@ impl IdbFile {
             if hold.is_none() {
                 hold = Some(self.hold());
             }
-            self.load_around(&missed, READ_AROUND_PAGES << retries.min(MAX_WIDENINGS))
+            let capacity = self.inner.file.borrow().capacity_pages();
+            self.load_around(&missed, read_around(retries, capacity))
                 .await?;
             retries += 1;
         }

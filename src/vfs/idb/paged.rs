@@ -129,6 +129,11 @@ impl PagedFile {
         self.paging.is_some()
     }
 
+    /// Clean pages a paged file keeps at most (0 when held whole).
+    pub(crate) fn capacity_pages(&self) -> u64 {
+        self.paging.as_ref().map_or(0, |p| p.capacity as u64)
+    }
+
     /// The file's size in pages.
     pub(crate) fn page_count(&self) -> u64 {
         self.size.div_ceil(PAGE_SIZE as u64)
