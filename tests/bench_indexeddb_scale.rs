@@ -107,6 +107,35 @@ fn fill_config() -> StoreConfig {
     }
 }
 
+/// The same single appends on a small store held whole, in the same run: what IndexedDB's commit costs
+/// without a large database under it.
+async fn small_store_single_appends() -> Vec<f64> {
+    let name = "bench-idb-scale-small";
+    let _ = vfs::delete_database(Backend::IndexedDb, name).await;
+    let store = Store::open_with(name, BackendChoice::IndexedDb, config())
+        .await
+        .expect("open small");
+    store
+        .chat()
+        .create_channel(&channel(), None, T0)
+        .expect("channel");
+    bench_support::fill(&store, BATCH, BATCH).await;
+    let mut singles = Vec::new();
+    for message in messages(BATCH, SINGLES) {
+        let start = performance_now();
+        store
+            .run(|s| s.chat().append_message("c", &message, None, T0))
+            .await
+            .expect("run")
+            .expect("append");
+        store.sync().await.expect("sync");
+        singles.push(performance_now() - start);
+    }
+    store.close_durably().await.expect("close");
+    let _ = vfs::delete_database(Backend::IndexedDb, name).await;
+    singles
+}
+
 #[wasm_bindgen_test]
 async fn bench_indexeddb_scale() {
     let name = "bench-idb-scale";
@@ -186,19 +215,26 @@ async fn bench_indexeddb_scale() {
     let batch_ms = performance_now() - start;
 
     let mut singles = Vec::new();
+    let mut single_runs = Vec::new();
+    let attempts = std::cell::Cell::new(0);
     for message in messages(total + BATCH, SINGLES) {
         let start = performance_now();
         store
-            .run(|s| s.chat().append_message("c", &message, None, T0))
+            .run(|s| {
+                attempts.set(attempts.get() + 1);
+                s.chat().append_message("c", &message, None, T0)
+            })
             .await
             .expect("run")
             .expect("append");
+        single_runs.push(performance_now() - start);
         store.sync().await.expect("sync");
         singles.push(performance_now() - start);
     }
     let database_bytes = store.database_bytes().expect("size");
     let memory_at_end = wasm_memory_bytes();
     store.close_durably().await.expect("close");
+    let small_store_singles = small_store_single_appends().await;
     let (page_reads, page_in_runs_ms) = page_read_costs(name, database_bytes / 8192, 320).await;
     let global = js_sys::global();
     let has = |object: &wasm_bindgen::JsValue, key: &str| {
@@ -222,6 +258,10 @@ async fn bench_indexeddb_scale() {
         "batch_10k_ms": round(batch_ms),
         "single_append_p50_ms": percentile(&singles, 0.5),
         "single_append_p95_ms": percentile(&singles, 0.95),
+        "single_append_before_flush_p50_ms": percentile(&single_runs, 0.5),
+        "single_append_small_store_p50_ms": percentile(&small_store_singles, 0.5),
+        "single_append_vs_small_store": round(percentile(&singles, 0.5) / percentile(&small_store_singles, 0.5)),
+        "single_append_attempts_per_append": round(attempts.get() as f64 / SINGLES as f64),
         "wasm_memory_mib_at_start": mb(memory_at_start),
         "wasm_memory_mib_before_reopen": mb(memory_before_open),
         "wasm_memory_mib_after_open_and_paging": mb(memory_after_paging),

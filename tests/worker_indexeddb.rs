@@ -96,3 +96,8 @@ async fn paged_store_exports_imports_and_compacts() {
 async fn paged_store_through_the_js_api() {
     common::indexed_db_paged_store_through_the_js_api().await;
 }
+
+#[wasm_bindgen_test]
+async fn paged_mls_operations_undone_and_run_again_stay_in_step() {
+    common::indexed_db_paged_mls_operations_undone_and_run_again_stay_in_step().await;
+}

@@ -328,10 +328,12 @@ impl Store {
         self.close()
     }
 
-    /// Test hook for a paged IndexedDB store: drops every page in memory that is not being written, so
-    /// the next reads miss.
+    /// Test hook for a paged IndexedDB store: drops every page in memory that is not being written, in
+    /// SQLite's cache too, so the next reads miss.
     #[cfg(feature = "test-hooks")]
     pub fn drop_clean_pages_for_tests(&self) {
+        // SQLite keeps pages it read across its own transactions: without this, reads hit its cache.
+        let _ = self.conn.execute_batch("PRAGMA shrink_memory");
         if let Some(idb) = &self.idb {
             idb.drop_clean_pages_for_tests();
         }

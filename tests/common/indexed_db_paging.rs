@@ -288,3 +288,124 @@ pub async fn indexed_db_paged_store_through_the_js_api() {
     store.close_durably().await.unwrap();
     cleanup(&name, CHOICE).await;
 }
+
+/// Runs `op` on a paged store so that an attempt in which `op` succeeded then misses a page: that attempt,
+/// `op`'s writes included, is undone, and `op` runs again. Returns the result of the attempt that counted.
+async fn run_undone_once<T, E>(store: &Store, op: impl Fn(&Store) -> Result<T, E>) -> Result<T, E> {
+    // The attempt in which `op` succeeded and the pages were dropped behind it.
+    let dropped_in = Cell::new(0);
+    let attempts = Cell::new(0);
+    let out = store
+        .run(|s| {
+            attempts.set(attempts.get() + 1);
+            let out = op(s);
+            if out.is_ok() && dropped_in.get() == 0 {
+                dropped_in.set(attempts.get());
+                s.drop_clean_pages_for_tests();
+            }
+            // A read far from what `op` touched: after the drop it misses.
+            let _ = s.chat().message_by_id("m4321");
+            out
+        })
+        .await
+        .expect("run");
+    assert!(
+        dropped_in.get() > 0 && attempts.get() > dropped_in.get(),
+        "the attempt that succeeded was undone: {} attempts, dropped in {}",
+        attempts.get(),
+        dropped_in.get()
+    );
+    out
+}
+
+/// MLS on a paged store, every operation of Alice's undone once after it succeeded and run again: the
+/// attempt that counts starts from the state before the undone one (no ratchet step, epoch or key package
+/// is used twice), so Bob (on a memory store) reads every message and both stay in step; after a reopen
+/// Alice goes on.
+pub async fn indexed_db_paged_mls_operations_undone_and_run_again_stay_in_step() {
+    use mls_web_store::mls::{Incoming, WelcomeConfig};
+    let name = unique_name("idb-paged-mls");
+    filled(&name, None).await;
+    let alice_store = Store::open_with(&name, CHOICE, paged()).await.unwrap();
+    let bob_name = unique_name("idb-paged-mls-bob");
+    let bob_store = Store::open(&bob_name, BackendChoice::Memory).await.unwrap();
+    let bob = bob_store.mls();
+    bob.create_identity(b"bob").unwrap();
+    run_undone_once(&alice_store, |s| s.mls().create_identity(b"alice"))
+        .await
+        .unwrap();
+
+    let key_package = bob.generate_key_packages(1, false).unwrap().remove(0);
+    let group_id = run_undone_once(&alice_store, |s| s.mls().create_group(Some(b"paged")))
+        .await
+        .unwrap();
+    let added = run_undone_once(&alice_store, |s| {
+        s.mls()
+            .add_members(&group_id, std::slice::from_ref(&key_package.key_package))
+    })
+    .await
+    .unwrap();
+    let epoch = run_undone_once(&alice_store, |s| s.mls().merge_pending_commit(&group_id))
+        .await
+        .unwrap();
+    assert_eq!(epoch, 1);
+    let welcome_id = bob.receive_welcome(&added.welcome, T0).unwrap();
+    bob.process_welcome(&welcome_id, T0, WelcomeConfig::default())
+        .unwrap();
+    bob.confirm_welcome(&welcome_id, T0).unwrap();
+
+    for i in 0..5 {
+        let text = format!("alice says {i}");
+        let ciphertext = run_undone_once(&alice_store, |s| {
+            s.mls().encrypt(&group_id, text.as_bytes())
+        })
+        .await
+        .unwrap();
+        assert_eq!(
+            bob.process_message(&group_id, &ciphertext).unwrap(),
+            Incoming::Application {
+                plaintext: text.into_bytes(),
+                sender: b"alice".to_vec()
+            }
+        );
+        let reply = bob
+            .encrypt(&group_id, format!("ack {i}").as_bytes())
+            .unwrap();
+        let read = run_undone_once(&alice_store, |s| s.mls().process_message(&group_id, &reply))
+            .await
+            .unwrap();
+        assert_eq!(
+            read,
+            Incoming::Application {
+                plaintext: format!("ack {i}").into_bytes(),
+                sender: b"bob".to_vec()
+            }
+        );
+    }
+    alice_store.sync().await.unwrap();
+    alice_store.close_durably().await.unwrap();
+
+    let alice_store = Store::open_with(&name, CHOICE, paged()).await.unwrap();
+    let ciphertext = alice_store
+        .run(|s| s.mls().encrypt(&group_id, b"after reopen"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        bob.process_message(&group_id, &ciphertext).unwrap(),
+        Incoming::Application {
+            plaintext: b"after reopen".to_vec(),
+            sender: b"alice".to_vec()
+        }
+    );
+    let epoch = alice_store
+        .run(|s| s.mls().group_epoch(&group_id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(epoch, 1);
+    alice_store.close_durably().await.unwrap();
+    bob_store.close_durably().await.unwrap();
+    cleanup(&name, CHOICE).await;
+    cleanup(&bob_name, BackendChoice::Memory).await;
+}
