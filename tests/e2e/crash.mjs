@@ -13,6 +13,8 @@
 // After every kill or reload: every acknowledged batch is there, every other batch is all-or-nothing,
 // sequences are unique and contiguous, PRAGMA integrity_check is ok, the MLS group is at the acknowledged
 // epoch (or one past it), its membership matches the epoch, and it still encrypts.
+// Backend `indexeddb-paged` is IndexedDB with a 16 KiB page cache: the store is paged on demand, and nearly
+// every operation misses pages, is undone and runs again (kill and reload only).
 // Usage: node tests/e2e/crash.mjs SITE_DIR [--engine chromium|firefox|webkit] [--backends opfs,indexeddb]
 //        [--kills 100] [--reloads 20] [--browser-kills 10]
 //        [--sections kill,reload,browser-kill,tabs,takeover,quota,discard]
@@ -27,7 +29,12 @@ const option = (flag, fallback) => {
 const engine = option('--engine', 'chromium');
 const traits = engineTraits[engine];
 // WebKitGTK here has no OPFS sync access handles: its stores live on IndexedDB.
-const backends = option('--backends', traits.opfs ? 'opfs,indexeddb' : 'indexeddb').split(',');
+const backends = option('--backends', traits.opfs ? 'opfs,indexeddb,indexeddb-paged' : 'indexeddb,indexeddb-paged').split(',');
+const PAGED = 'indexeddb-paged';
+const PAGED_SECTIONS = ['kill', 'reload'];
+// The backend a store opens on, and the options it opens with.
+const storeBackend = (backend) => (backend === PAGED ? 'indexeddb' : backend);
+const openOptions = (backend) => (backend === PAGED ? { pageCacheBytes: 16 << 10 } : {});
 const kills = Number(option('--kills', '100'));
 const reloads = Number(option('--reloads', '20'));
 const browserKills = Number(option('--browser-kills', '10'));
@@ -120,13 +127,13 @@ function verify(label, snapshot, { tag, afterSeq, ackedEpoch, batchSize = BATCH_
 async function killSection(backend) {
   const page = await newPage();
   const name = `crash-kill-${backend}`;
-  await call(page, 'remove', name, backend).catch(() => {});
+  await call(page, 'remove', name, storeBackend(backend)).catch(() => {});
   let state = { lastSeq: 0, epoch: 0 };
   let previousTag = null;
   let batchSize = BATCH_SIZE;
   const stats = { kills: 0, ackedBatches: 0, unackedBatchesPresent: 0, ackedCommits: 0, maxReopenMs: 0 };
   for (let i = 0; i <= kills; i += 1) {
-    const opened = await call(page, 'open', name, backend);
+    const opened = await call(page, 'open', name, storeBackend(backend), openOptions(backend));
     stats.maxReopenMs = Math.max(stats.maxReopenMs, Math.round(opened.openMs));
     if (previousTag) {
       const snapshot = await call(page, 'snapshot', { name, channelId: 'c', afterSeq: state.lastSeq });
@@ -153,12 +160,12 @@ async function killSection(backend) {
 async function reloadSection(backend) {
   const page = await newPage();
   const name = `crash-reload-${backend}`;
-  await call(page, 'remove', name, backend).catch(() => {});
+  await call(page, 'remove', name, storeBackend(backend)).catch(() => {});
   let state = { lastSeq: 0, epoch: 0 };
   let previousTag = null;
   const stats = { reloads: 0, ackedBatches: 0, ackedCommits: 0, maxReopenMs: 0 };
   for (let i = 0; i <= reloads; i += 1) {
-    const opened = await call(page, 'open', name, backend);
+    const opened = await call(page, 'open', name, storeBackend(backend), openOptions(backend));
     stats.maxReopenMs = Math.max(stats.maxReopenMs, Math.round(opened.openMs));
     if (previousTag) {
       const snapshot = await call(page, 'snapshot', { name, channelId: 'c', afterSeq: state.lastSeq });
@@ -403,6 +410,7 @@ const run = { kill: killSection, reload: reloadSection, 'browser-kill': browserK
 try {
   for (const backend of backends) {
     for (const section of sections) {
+      if (backend === PAGED && !PAGED_SECTIONS.includes(section)) continue;
       const started = performance.now();
       try {
         await run[section](backend);
