@@ -22,8 +22,8 @@ type ChangingResult = Result<(JsValue, Vec<Change>), StoreError>;
 enum Work {
     /// Synchronous work on the store: it may run more than once (see `Store::run`), so it is `Fn`.
     Sync(Box<dyn Fn(&Store) -> ChangingResult>),
-    /// Work that awaits between its steps (backups, key-value writes that sync themselves): it loads what
-    /// it reads itself.
+    /// Work that awaits between its steps (a backup import; compact, rekey and the integrity check, which
+    /// load the whole database first): it loads what it reads itself.
     Async(Pin<Box<dyn Future<Output = ChangingResult>>>),
 }
 
