@@ -107,6 +107,28 @@ fn fill_config() -> StoreConfig {
     }
 }
 
+/// Single appends on store `name` opened with `config`, from message `first` on. Opened held whole (a page
+/// cache larger than the database, as before pages on demand) it takes the database's size in wasm memory:
+/// the benchmark does that last.
+async fn single_appends(name: &str, config: StoreConfig, first: usize) -> Vec<f64> {
+    let store = Store::open_with(name, BackendChoice::IndexedDb, config)
+        .await
+        .expect("open");
+    let mut singles = Vec::new();
+    for message in messages(first, SINGLES) {
+        let start = performance_now();
+        store
+            .run(|s| s.chat().append_message("c", &message, None, T0))
+            .await
+            .expect("run")
+            .expect("append");
+        store.sync().await.expect("sync");
+        singles.push(performance_now() - start);
+    }
+    store.close_durably().await.expect("close");
+    singles
+}
+
 /// The same single appends on a small store held whole, in the same run: what IndexedDB's commit costs
 /// without a large database under it.
 async fn small_store_single_appends() -> Vec<f64> {
@@ -235,6 +257,14 @@ async fn bench_indexeddb_scale() {
     let memory_at_end = wasm_memory_bytes();
     store.close_durably().await.expect("close");
     let small_store_singles = small_store_single_appends().await;
+    // Paged and held whole, one after the other on the same database, after the small store: the first
+    // appends above run right after a 10k batch, while IndexedDB may still be settling it.
+    let paged_late_singles = single_appends(name, config(), total + BATCH + SINGLES).await;
+    let whole = StoreConfig {
+        page_cache_bytes: 4 << 30,
+        ..StoreConfig::default()
+    };
+    let whole_singles = single_appends(name, whole, total + BATCH + 2 * SINGLES).await;
     let (page_reads, page_in_runs_ms) = page_read_costs(name, database_bytes / 8192, 320).await;
     let global = js_sys::global();
     let has = |object: &wasm_bindgen::JsValue, key: &str| {
@@ -261,6 +291,9 @@ async fn bench_indexeddb_scale() {
         "single_append_before_flush_p50_ms": percentile(&single_runs, 0.5),
         "single_append_small_store_p50_ms": percentile(&small_store_singles, 0.5),
         "single_append_vs_small_store": round(percentile(&singles, 0.5) / percentile(&small_store_singles, 0.5)),
+        "single_append_paged_later_p50_ms": percentile(&paged_late_singles, 0.5),
+        "single_append_held_whole_p50_ms": percentile(&whole_singles, 0.5),
+        "single_append_paged_later_vs_held_whole": round(percentile(&paged_late_singles, 0.5) / percentile(&whole_singles, 0.5)),
         "single_append_attempts_per_append": round(attempts.get() as f64 / SINGLES as f64),
         "wasm_memory_mib_at_start": mb(memory_at_start),
         "wasm_memory_mib_before_reopen": mb(memory_before_open),
