@@ -276,7 +276,8 @@ impl Store {
     }
 
     /// Loads every page of a paged store and keeps them until the hold is dropped: for work that reads the
-    /// whole database (export, import, compact, rekey, the integrity check).
+    /// whole database (export, import, compact, rekey, the integrity check). Under the hold nothing can
+    /// miss, so that work runs directly, without the undo log (which would copy every page it rewrites).
     pub(crate) async fn hold_whole_database(&self) -> Result<Option<vfs::idb::Hold>, VfsError> {
         match &self.idb {
             Some(idb) if idb.is_paged() => Ok(Some(idb.hold_whole_file().await?)),
@@ -290,7 +291,7 @@ impl Store {
     /// As [`Store::compact`], or IndexedDB could not be read.
     pub async fn compact_loaded(&self) -> Result<(), StoreError> {
         let _whole = self.hold_whole_database().await?;
-        self.run(Store::compact).await?
+        self.compact()
     }
 
     /// [`Store::rekey`] on a store whose pages may be loaded on demand: loads the whole database first.
@@ -299,7 +300,7 @@ impl Store {
     /// As [`Store::rekey`], or IndexedDB could not be read.
     pub async fn rekey_loaded(&self, key: Option<&StoreKey>) -> Result<(), StoreError> {
         let _whole = self.hold_whole_database().await?;
-        self.run(|store| store.rekey(key)).await?
+        self.rekey(key)
     }
 
     /// [`Store::integrity_check`] on a store whose pages may be loaded on demand: loads the whole database
@@ -309,7 +310,7 @@ impl Store {
     /// As [`Store::integrity_check`], or IndexedDB could not be read.
     pub async fn integrity_check_loaded(&self) -> Result<Vec<String>, StoreError> {
         let _whole = self.hold_whole_database().await?;
-        self.run(Store::integrity_check).await?
+        self.integrity_check()
     }
 
     async fn flush(&self) -> Result<(), VfsError> {
