@@ -142,18 +142,8 @@ async fn small_store_single_appends() -> Vec<f64> {
         .create_channel(&channel(), None, T0)
         .expect("channel");
     bench_support::fill(&store, BATCH, BATCH).await;
-    let mut singles = Vec::new();
-    for message in messages(BATCH, SINGLES) {
-        let start = performance_now();
-        store
-            .run(|s| s.chat().append_message("c", &message, None, T0))
-            .await
-            .expect("run")
-            .expect("append");
-        store.sync().await.expect("sync");
-        singles.push(performance_now() - start);
-    }
     store.close_durably().await.expect("close");
+    let singles = single_appends(name, config(), BATCH).await;
     let _ = vfs::delete_database(Backend::IndexedDb, name).await;
     singles
 }

@@ -42,32 +42,4 @@ async fn memory_limit_through_the_js_api() {
     common::indexed_db_memory_limit_through_the_js_api().await;
 }
 
-#[wasm_bindgen_test]
-async fn paged_store_reads_and_writes_everything() {
-    common::indexed_db_paged_store_reads_and_writes_everything().await;
-}
-
-#[wasm_bindgen_test]
-async fn paged_miss_after_a_commit_is_undone_and_run_again() {
-    common::indexed_db_a_miss_after_a_commit_is_undone_and_run_again().await;
-}
-
-#[wasm_bindgen_test]
-async fn paged_reads_are_fenced() {
-    common::indexed_db_paged_reads_are_fenced().await;
-}
-
-#[wasm_bindgen_test]
-async fn paged_store_exports_imports_and_compacts() {
-    common::indexed_db_paged_store_exports_imports_and_compacts().await;
-}
-
-#[wasm_bindgen_test]
-async fn paged_store_through_the_js_api() {
-    common::indexed_db_paged_store_through_the_js_api().await;
-}
-
-#[wasm_bindgen_test]
-async fn paged_mls_operations_undone_and_run_again_stay_in_step() {
-    common::indexed_db_paged_mls_operations_undone_and_run_again_stay_in_step().await;
-}
+indexed_db_paging_suite!();

@@ -197,6 +197,29 @@ pub fn history_without_times(store: &Store) -> Vec<(u32, String, String)> {
         .collect()
 }
 
+/// The pages-on-demand tests (`indexed_db_paging.rs`), for an IndexedDB binary.
+#[macro_export]
+macro_rules! indexed_db_paging_suite {
+    () => {
+        indexed_db_paging_suite!(
+            paged_store_reads_and_writes_everything => indexed_db_paged_store_reads_and_writes_everything,
+            paged_miss_after_a_commit_is_undone_and_run_again => indexed_db_a_miss_after_a_commit_is_undone_and_run_again,
+            paged_reads_are_fenced => indexed_db_paged_reads_are_fenced,
+            paged_store_exports_imports_and_compacts => indexed_db_paged_store_exports_imports_and_compacts,
+            paged_store_through_the_js_api => indexed_db_paged_store_through_the_js_api,
+            paged_mls_operations_undone_and_run_again_stay_in_step => indexed_db_paged_mls_operations_undone_and_run_again_stay_in_step,
+        );
+    };
+    ($($test:ident => $body:ident),* $(,)?) => {
+        $(
+            #[wasm_bindgen_test::wasm_bindgen_test]
+            async fn $test() {
+                common::$body().await;
+            }
+        )*
+    };
+}
+
 /// Instantiates the suite for one backend.
 #[macro_export]
 macro_rules! store_conformance_suite {

@@ -68,6 +68,37 @@ pub(crate) struct Changes {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Missing(pub u64);
 
+/// The part of one page that a read or write of `[offset, end)` covers.
+struct Span {
+    index: u64,
+    /// Where in the page it starts.
+    within: usize,
+    /// How many bytes.
+    take: usize,
+    /// Where in the caller's buffer it starts.
+    at: usize,
+}
+
+/// The pages `[offset, end)` covers, in order.
+fn spans(offset: u64, end: u64) -> impl Iterator<Item = Span> {
+    let mut position = offset;
+    std::iter::from_fn(move || {
+        if position >= end {
+            return None;
+        }
+        let within = (position % PAGE_SIZE as u64) as usize;
+        let take = ((PAGE_SIZE - within) as u64).min(end - position) as usize;
+        let span = Span {
+            index: position / PAGE_SIZE as u64,
+            within,
+            take,
+            at: (position - offset) as usize,
+        };
+        position += take as u64;
+        Some(span)
+    })
+}
+
 fn zero_page() -> Box<[u8]> {
     vec![0u8; PAGE_SIZE].into_boxed_slice()
 }
@@ -260,12 +291,13 @@ impl PagedFile {
             buf.fill(0);
             return Ok(0);
         }
-        let mut position = offset;
-        while position < end {
-            let index = position / PAGE_SIZE as u64;
-            let within = (position % PAGE_SIZE as u64) as usize;
-            let take = ((PAGE_SIZE - within) as u64).min(end - position) as usize;
-            let at = (position - offset) as usize;
+        for Span {
+            index,
+            within,
+            take,
+            at,
+        } in spans(offset, end)
+        {
             if self.must_load(index) {
                 return Err(self.miss(index));
             }
@@ -274,7 +306,6 @@ impl PagedFile {
                 None => buf[at..at + take].fill(0),
             }
             self.touch(index);
-            position += take as u64;
         }
         let read = (end - offset) as usize;
         buf[read..].fill(0);
@@ -285,28 +316,23 @@ impl PagedFile {
         let end = offset + buf.len() as u64;
         // A write that leaves part of a page as it was needs that page first; none is changed before all
         // are known to be there.
-        let mut position = offset;
-        while position < end {
-            let index = position / PAGE_SIZE as u64;
-            let within = (position % PAGE_SIZE as u64) as usize;
-            let take = ((PAGE_SIZE - within) as u64).min(end - position) as usize;
+        for Span { index, take, .. } in spans(offset, end) {
             if take < PAGE_SIZE && self.must_load(index) {
                 return Err(self.miss(index));
             }
-            position += take as u64;
         }
-        let mut position = offset;
-        while position < end {
-            let index = position / PAGE_SIZE as u64;
-            let within = (position % PAGE_SIZE as u64) as usize;
-            let take = ((PAGE_SIZE - within) as u64).min(end - position) as usize;
-            let at = (position - offset) as usize;
+        for Span {
+            index,
+            within,
+            take,
+            at,
+        } in spans(offset, end)
+        {
             self.log_before_change(index);
             let page = self.pages.entry(index).or_insert_with(zero_page);
             page[within..within + take].copy_from_slice(&buf[at..at + take]);
             self.dirty.insert(index);
             self.touch(index);
-            position += take as u64;
         }
         self.size = self.size.max(end);
         Ok(())
