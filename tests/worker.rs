@@ -141,13 +141,16 @@ fn assert_read_ahead(what: &str, before: (i64, i64), after: (i64, i64)) {
     let (made, passed) = (after.0 - before.0, after.1 - before.1);
     assert!(
         made > 5_000 && passed * 8 < made,
-        "{what} read scratch pages {made} times, the pool {passed} times"
+        "{what} read pages {made} times, the pool {passed} times"
     );
 }
 
 /// A store larger than the memory an export and an import may add: both stream, so the wasm memory grows by
 /// far less than the store's size, and the restored store equals the original. Both read their scratch
-/// files in page order, and the pool sees those reads in runs (read ahead), not one per page.
+/// files in page order, and the pool sees those reads in runs (read ahead), not one per page. So do the
+/// store's own files where the work reads them in runs: the export copying from the store, the import
+/// copying over a store that holds as much (SQLite's backup reads every page it replaces), and the
+/// checkpoint that reads the copied pages back from the WAL.
 #[wasm_bindgen_test]
 async fn a_large_store_exports_and_imports_without_holding_it_in_memory() {
     use mls_web_store::backup::{ImportOptions, Phase};
@@ -186,6 +189,7 @@ async fn a_large_store_exports_and_imports_without_holding_it_in_memory() {
 
     let before = wasm_memory_bytes();
     let reads_before = vfs::scratch_read_counts_for_tests();
+    let store_reads_before = vfs::store_read_counts_for_tests();
     let mut stream = store
         .export_backup_stream(Default::default())
         .await
@@ -202,6 +206,11 @@ async fn a_large_store_exports_and_imports_without_holding_it_in_memory() {
     assert!(phases.iter().all(|phase| *phase == Phase::Export) && phases.len() > 40);
     let export_reads = vfs::scratch_read_counts_for_tests();
     assert_read_ahead("the export", reads_before, export_reads);
+    assert_read_ahead(
+        "the export's copy of the store",
+        store_reads_before,
+        vfs::store_read_counts_for_tests(),
+    );
     let archive = Pieces::new(pieces);
     // The collected pieces are the test's own (about the store's size); the export itself added little.
     let after_export = wasm_memory_bytes() - archive.len as f64;
@@ -237,6 +246,21 @@ async fn a_large_store_exports_and_imports_without_holding_it_in_memory() {
         expected
     );
     assert_eq!(target.chat().message_count("c").unwrap(), 12_000);
+
+    // Again, over the restored store: every page the copy replaces is read first, then read back from the
+    // WAL by the checkpoint.
+    let store_reads_before = vfs::store_read_counts_for_tests();
+    target
+        .import_backup(&archive, &ImportOptions::default())
+        .await
+        .unwrap();
+    assert_read_ahead(
+        "the import over a full store",
+        store_reads_before,
+        vfs::store_read_counts_for_tests(),
+    );
+    assert_eq!(target.chat().message_count("c").unwrap(), 12_000);
+    assert_eq!(target.integrity_check().unwrap(), Vec::<String>::new());
     common::close_fully(target).await;
     common::close_fully(store).await;
     common::cleanup(&target_name, BackendChoice::Opfs).await;

@@ -15,7 +15,9 @@ use crate::backend::Backend;
 use crate::error_code::ErrorCode;
 
 #[cfg(feature = "test-hooks")]
-pub use coalesce::{scratch_read_counts_for_tests, wal_write_counts_for_tests};
+pub use coalesce::{
+    scratch_read_counts_for_tests, store_read_counts_for_tests, wal_write_counts_for_tests,
+};
 #[cfg(feature = "test-hooks")]
 pub use idb::take_over_for_tests;
 pub use opfs::release_opfs_pool;

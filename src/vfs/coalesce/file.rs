@@ -1,6 +1,6 @@
-//! The wrapped file: this layer's header in front of the pool's file, the pending bytes (of a WAL, or of a
-//! scratch file), what was read ahead (scratch files), and the I/O methods SQLite calls, each passing on to
-//! the pool's after writing what is pending (`xWrite` of a WAL or scratch file alone keeps the bytes).
+//! The wrapped file: this layer's header in front of the pool's file, the pending bytes (of a WAL, a
+//! store's database, or a scratch file), what was read ahead (the same files), and the I/O methods SQLite
+//! calls, each passing on to the pool's after writing what is pending (`xWrite` alone keeps the bytes).
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
@@ -10,11 +10,11 @@ use sqlite_wasm_rs::{
     sqlite3_file, sqlite3_int64, sqlite3_io_methods, SQLITE_IOERR_WRITE, SQLITE_MISUSE, SQLITE_OK,
 };
 
-use super::counts::{count_scratch_read, count_wal_write};
-use super::read_ahead::ReadAhead;
+use super::counts::{count_read, count_wal_write};
+use super::read_ahead::{ReadAhead, Trigger};
 
-/// Pending WAL bytes are passed on early once they reach this, so a large transaction holds little memory;
-/// a write this size costs the pool's per-write overhead once per 32 pages.
+/// Pending bytes are passed on early once they reach this, so a large transaction or checkpoint holds little
+/// memory; a write this size costs the pool's per-write overhead once per 32 pages.
 const MAX_PENDING: usize = 256 << 10;
 /// Room for one more frame past [`MAX_PENDING`], so the buffer is allocated once.
 const PENDING_CAPACITY: usize = MAX_PENDING + (68 << 10);
@@ -24,13 +24,16 @@ const PENDING_CAPACITY: usize = MAX_PENDING + (68 << 10);
 #[repr(C)]
 struct CoalescingFile {
     file: sqlite3_file,
-    /// WAL and scratch files: the bytes written and not yet passed on (a leaked `Box`, freed at close);
-    /// null otherwise.
+    /// WAL, database and scratch files: the bytes written and not yet passed on (a leaked `Box`, freed at
+    /// close); null otherwise.
     pending: *mut Pending,
-    /// Scratch files: what was read ahead (a leaked `Box`, freed at close); null otherwise.
+    /// Scratch files, a store's database and WAL: what was read ahead (a leaked `Box`, freed at close);
+    /// null otherwise.
     read_ahead: *mut ReadAhead,
-    /// A WAL file (counted by the test hook).
+    /// A WAL file (its writes counted by the test hook).
     wal: bool,
+    /// A scratch file (its reads counted apart from a store's own by the test hook).
+    scratch: bool,
 }
 
 /// Where the pool's file starts inside a wrapped one (8-aligned, as SQLite aligns the whole).
@@ -41,14 +44,14 @@ struct Pending {
     bytes: Vec<u8>,
 }
 
-/// Makes `file`, whose pool's file [`base_of`] was just opened, a wrapped file: a WAL file gets a pending
-/// buffer, a scratch file a pending buffer and a read-ahead one, and SQLite calls this layer's methods from
-/// now on.
+/// Makes `file`, whose pool's file [`base_of`] was just opened, a wrapped file: a store's WAL and database
+/// get a pending buffer and a read-ahead one (for runs of reads), a scratch file both (reading ahead on
+/// every miss), and SQLite calls this layer's methods from now on.
 ///
 /// # Safety
 /// `file` points to a wrapped file's `szOsFile` bytes whose pool's file was opened successfully.
-pub(super) unsafe fn attach(file: *mut sqlite3_file, wal: bool, scratch: bool) {
-    let pending = if wal || scratch {
+pub(super) unsafe fn attach(file: *mut sqlite3_file, wal: bool, main_db: bool, scratch: bool) {
+    let pending = if wal || main_db || scratch {
         Box::into_raw(Box::new(Pending {
             at: 0,
             bytes: Vec::new(),
@@ -57,7 +60,9 @@ pub(super) unsafe fn attach(file: *mut sqlite3_file, wal: bool, scratch: bool) {
         std::ptr::null_mut()
     };
     let read_ahead = if scratch {
-        Box::into_raw(Box::new(ReadAhead::new()))
+        Box::into_raw(Box::new(ReadAhead::new(Trigger::Always)))
+    } else if wal || main_db {
+        Box::into_raw(Box::new(ReadAhead::new(Trigger::Sequential)))
     } else {
         std::ptr::null_mut()
     };
@@ -67,6 +72,7 @@ pub(super) unsafe fn attach(file: *mut sqlite3_file, wal: bool, scratch: bool) {
         (*wrapped).pending = pending;
         (*wrapped).read_ahead = read_ahead;
         (*wrapped).wal = wal;
+        (*wrapped).scratch = scratch;
         (*file).pMethods = &METHODS;
     }
 }
@@ -214,14 +220,19 @@ unsafe extern "C" fn read(
                 return SQLITE_MISUSE;
             };
             let read_ahead = (*file.cast::<CoalescingFile>()).read_ahead;
+            let scratch = (*file.cast::<CoalescingFile>()).scratch;
             if !read_ahead.is_null() {
-                count_scratch_read(1, 1);
+                count_read(scratch, 1, 1);
             }
             if let (false, Ok(length)) = (read_ahead.is_null(), usize::try_from(amount)) {
                 let out = std::slice::from_raw_parts_mut(buf.cast::<u8>(), length);
+                (*read_ahead).note(offset, length);
                 if (*read_ahead).serve(offset, out) {
-                    count_scratch_read(0, -1);
+                    count_read(scratch, 0, -1);
                     return SQLITE_OK;
+                }
+                if !(*read_ahead).wants_to_read_ahead() {
+                    return read(base_of(file), buf, amount, offset);
                 }
                 let size = || {
                     let mut size: sqlite3_int64 = 0;

@@ -1,10 +1,17 @@
-//! A VFS over a store's OPFS pool that hands the pool each commit's write-ahead-log bytes in one write.
+//! A VFS over a store's OPFS pool that hands the pool each commit's write-ahead-log bytes in one write, a
+//! checkpoint's database pages in runs, and serves runs of reads from larger reads.
 //!
 //! SQLite writes a WAL frame as two writes (its 24-byte header, then the page), so an append that changes
 //! six pages is twelve `FileSystemSyncAccessHandle.write` calls before the commit's `flush`. A write costs
 //! Firefox about 0.1 ms however small it is, which made a durable append there several times the device's
 //! floor (one write and one flush of the same bytes). This layer keeps consecutive WAL writes in memory and
-//! passes them on as one write just before the sync that makes them durable.
+//! passes them on as one write just before the sync that makes them durable. A checkpoint's writes to the
+//! database file (each page in page order, then a sync) are passed on the same way.
+//!
+//! Runs of reads of the store's database and WAL (a backup copying from or into the store, a checkpoint
+//! reading the WAL back) are served from reads of 256 KiB (`read_ahead`); a single read elsewhere goes
+//! straight to the pool. Nothing but this connection writes the files, and every write through this layer
+//! forgets what was read ahead, so a read never sees older bytes than the pool holds.
 //!
 //! Durability is unchanged: SQLite counts a write as durable only after the sync that follows it, and
 //! every pending byte reaches the pool before that sync is passed on (and before any read, size, truncate,
@@ -28,13 +35,15 @@ mod file;
 mod read_ahead;
 
 #[cfg(feature = "test-hooks")]
-pub use counts::{scratch_read_counts_for_tests, wal_write_counts_for_tests};
+pub use counts::{
+    scratch_read_counts_for_tests, store_read_counts_for_tests, wal_write_counts_for_tests,
+};
 
 use std::ffi::{c_int, CString};
 
 use sqlite_wasm_rs::{
     sqlite3_file, sqlite3_vfs, sqlite3_vfs_find, sqlite3_vfs_register, SQLITE_MISUSE, SQLITE_OK,
-    SQLITE_OPEN_WAL,
+    SQLITE_OPEN_MAIN_DB, SQLITE_OPEN_WAL,
 };
 
 /// This layer's `sqlite3_vfs`: the pool's, with this layer's `xOpen` and file size, the pool's VFS beside
@@ -146,7 +155,12 @@ unsafe extern "C" fn open(
         if rc != SQLITE_OK {
             return rc;
         }
-        file::attach(file, flags & SQLITE_OPEN_WAL != 0, scratch);
+        file::attach(
+            file,
+            flags & SQLITE_OPEN_WAL != 0,
+            flags & SQLITE_OPEN_MAIN_DB != 0,
+            scratch,
+        );
         SQLITE_OK
     }
 }

@@ -1,11 +1,18 @@
-//! Reads of a scratch file served from larger reads: a backup's scratch files are read a page at a time,
-//! mostly in page order (an export reading its snapshot, an import copying the database it wrote) or in a
-//! few interleaved runs (an integrity check walking a table's leaves, its overflow pages and its indexes),
-//! and an OPFS read costs Firefox about 0.1 ms however small it is. One read of [`READ_AHEAD`] bytes
-//! serves the next 32 pages of 8 KiB; [`WINDOWS`] of them are kept, the least recently filled replaced.
+//! Reads served from larger reads. SQLite reads a file a page at a time, and an OPFS read costs Firefox
+//! about 0.1 ms however small it is, so work that reads a whole database spends most of its time on the
+//! calls: a backup's scratch files (an export reading its snapshot, an import copying the database it
+//! wrote), and a store's own files when an export copies from them, an import copies into them (SQLite's
+//! backup reads each page it replaces), or a checkpoint reads the WAL back. Such reads come in page order
+//! or in a few interleaved runs (an integrity check walking a table's leaves, its overflow pages and its
+//! indexes). One read of [`READ_AHEAD`] bytes serves the next 32 pages of 8 KiB; [`WINDOWS`] of them are
+//! kept, the least recently filled replaced.
 //!
-//! Only scratch files use it: nothing but the one connection reading them writes them, and every write or
-//! truncate through this layer forgets what was read ahead.
+//! Scratch files read ahead on every miss ([`Trigger::Always`]). A store's database and WAL, read at
+//! random by queries, read ahead only once reads follow each other through the file
+//! ([`Trigger::Sequential`]), and let go of what they read ahead when a miss lands elsewhere.
+//!
+//! Nothing but the one connection reading a file writes it (stores are opened in exclusive locking mode),
+//! and every write, truncate or size hint through this layer forgets what was read ahead.
 
 use std::ffi::c_int;
 
@@ -13,6 +20,21 @@ use std::ffi::c_int;
 pub(super) const READ_AHEAD: usize = 256 << 10;
 /// Runs read ahead kept at once (2 MiB).
 const WINDOWS: usize = 8;
+/// Reads in a row, each starting where the one before ended (or ending where it started), after which a
+/// [`Trigger::Sequential`] file reads ahead.
+const STREAK: u32 = 2;
+/// The most bytes between two reads that still follow each other: a checkpoint reads the pages of
+/// consecutive WAL frames, which have a 24-byte frame header between them.
+const NEAR: i64 = 512;
+
+/// When a file reads ahead.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Trigger {
+    /// On every read that misses: scratch files, which are only ever read in bulk.
+    Always,
+    /// On a miss that continues a run of [`STREAK`] reads through the file: a store's own files.
+    Sequential,
+}
 
 /// Bytes read ahead from one offset.
 struct Window {
@@ -27,17 +49,54 @@ impl Window {
     }
 }
 
-/// The runs read ahead (least recently filled first), and the file's size while no write changed it.
+/// The runs read ahead (least recently filled first), the file's size while no write changed it, and the
+/// last read with how many before it followed each other.
 pub(super) struct ReadAhead {
+    trigger: Trigger,
     windows: Vec<Window>,
     size: Option<i64>,
+    last: Option<(i64, i64)>,
+    streak: u32,
 }
 
 impl ReadAhead {
-    pub(super) fn new() -> Self {
+    pub(super) fn new(trigger: Trigger) -> Self {
         ReadAhead {
+            trigger,
             windows: Vec::new(),
             size: None,
+            last: None,
+            streak: 0,
+        }
+    }
+
+    /// Notes a read of `len` bytes at `offset` (served or not), which continues the streak when it follows
+    /// the read before it in either direction.
+    pub(super) fn note(&mut self, offset: i64, len: usize) {
+        let end = offset.saturating_add(len as i64);
+        let follows = self.last.is_some_and(|(last_start, last_end)| {
+            (0..=NEAR).contains(&(offset - last_end)) || (0..=NEAR).contains(&(last_start - end))
+        });
+        self.streak = if follows {
+            self.streak.saturating_add(1)
+        } else {
+            0
+        };
+        self.last = Some((offset, end));
+    }
+
+    /// Whether a miss of the read just noted should read ahead. A [`Trigger::Sequential`] file whose reads
+    /// stopped following each other lets go of its windows: the bulk work that filled them is over.
+    pub(super) fn wants_to_read_ahead(&mut self) -> bool {
+        match self.trigger {
+            Trigger::Always => true,
+            Trigger::Sequential if self.streak >= STREAK => true,
+            Trigger::Sequential => {
+                if self.streak == 0 {
+                    self.windows = Vec::new();
+                }
+                false
+            }
         }
     }
 
