@@ -1,13 +1,18 @@
 //! Export as a stream: a snapshot of the store (SQLite's online backup into a scratch database, so the
 //! store stays usable meanwhile), then the archive produced piece by piece from the snapshot's pages. Memory
 //! is about one piece (1 MiB of pages, their frames), whatever the store's size.
+//!
+//! A plaintext snapshot's pages are read from its file a piece at a time, below the pager (its connection
+//! closed first, so every page is in the file): a statement per page cost Firefox about 30 µs a page, a
+//! third of a large export. An encrypted snapshot's pages are read through its connection, which decrypts
+//! them.
 
 use crate::archive::{ArchiveWriter, WriterOptions};
 use crate::backend::Backend;
 use crate::platform::now_ms;
 use crate::schema::MIGRATIONS;
 use crate::sql::migrate;
-use crate::sql::Connection;
+use crate::sql::{without_wal_header, Connection, RawFile};
 
 use super::scratch::Scratch;
 use super::{
@@ -37,6 +42,8 @@ fn keep_only_history(conn: &Connection, filter: &HistoryFilter) -> Result<(), Ba
 /// when abandoning the export).
 pub struct ExportStream {
     snapshot: Scratch,
+    /// A plaintext snapshot's file, read below the pager; `None` reads pages through the connection.
+    file: Option<RawFile>,
     writer: Option<ArchiveWriter<Vec<u8>>>,
     page_size: u32,
     page_count: u32,
@@ -54,10 +61,18 @@ impl ExportStream {
         live_key: Option<&[u8; 32]>,
         options: ExportOptions,
     ) -> Result<ExportStream, BackupError> {
-        let snapshot = Scratch::create(backend, store_name, "export", live_key).await?;
-        match Self::begin(live, &snapshot, store_name, options) {
-            Ok((writer, manifest, page_size, page_count)) => Ok(ExportStream {
+        let mut snapshot = Scratch::create(backend, store_name, "export", live_key).await?;
+        let begun = Self::begin(live, &snapshot, store_name, options).and_then(|begun| {
+            let file = match live_key {
+                Some(_) => None,
+                None => Some(snapshot.raw_file()?),
+            };
+            Ok((begun, file))
+        });
+        match begun {
+            Ok(((writer, manifest, page_size, page_count), file)) => Ok(ExportStream {
                 snapshot,
+                file,
                 writer: Some(writer),
                 page_size,
                 page_count,
@@ -143,7 +158,6 @@ impl ExportStream {
         let Some(writer) = self.writer.as_mut() else {
             return Ok(None);
         };
-        let conn = self.snapshot.conn()?;
         let pages_per_piece = (PIECE_BYTES / self.page_size.max(1)).max(1);
         loop {
             if self.next_page > self.page_count {
@@ -156,8 +170,25 @@ impl ExportStream {
             let last = self
                 .page_count
                 .min(self.next_page.saturating_add(pages_per_piece - 1));
-            for pgno in self.next_page..=last {
-                writer.write_entry_data(&conn.read_page(pgno)?)?;
+            match self.file.as_mut() {
+                Some(file) => {
+                    // At most a piece, or one page when pages are larger than a piece: far below 4 GiB.
+                    let len = (last - self.next_page + 1) * self.page_size;
+                    let mut pages = vec![0; len as usize];
+                    let at = u64::from(self.next_page - 1) * u64::from(self.page_size);
+                    file.read_at(at, &mut pages)
+                        .map_err(BackupError::Unreadable)?;
+                    if self.next_page == 1 {
+                        without_wal_header(&mut pages);
+                    }
+                    writer.write_entry_data(&pages)?;
+                }
+                None => {
+                    let conn = self.snapshot.conn()?;
+                    for pgno in self.next_page..=last {
+                        writer.write_entry_data(&conn.read_page(pgno)?)?;
+                    }
+                }
             }
             self.next_page = last + 1;
             let piece = std::mem::take(writer.sink_mut());
@@ -168,7 +199,8 @@ impl ExportStream {
     }
 
     /// Deletes the snapshot.
-    pub async fn close(self) {
+    pub async fn close(mut self) {
+        drop(self.file.take());
         self.snapshot.discard().await;
     }
 }

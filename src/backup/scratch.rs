@@ -71,7 +71,7 @@ impl Scratch {
     }
 
     /// Closes the connection and opens the (plaintext) scratch file itself, for an image to be written into
-    /// it below the pager; [`Scratch::reopen`] opens the connection again afterwards.
+    /// it below the pager, or its pages read; [`Scratch::reopen`] opens the connection again afterwards.
     pub(crate) fn raw_file(&mut self) -> Result<RawFile, BackupError> {
         if let Some(conn) = self.conn.take() {
             conn.close()?;

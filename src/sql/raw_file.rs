@@ -1,8 +1,10 @@
-//! A database file opened through a VFS without a connection: bytes written straight to the VFS in large
-//! runs, below SQLite's pager. An import writes a verified database image this way into a new scratch file
-//! (one VFS write per decoded slice instead of one per page), and opens a connection on it afterwards.
+//! A database file opened through a VFS without a connection: bytes written to or read from the VFS in
+//! large runs, below SQLite's pager. An import writes a verified database image this way into a new scratch
+//! file (one VFS write per decoded slice instead of one per page), and opens a connection on it afterwards;
+//! an export reads its snapshot's pages this way (one VFS read per piece instead of a statement per page).
 //!
-//! Only for a file no connection has open: a pager holding pages of it would not see the writes.
+//! Only for a file no connection has open: a pager holding pages of it would not see the writes, and one
+//! with changes still to write would not have them in the file yet.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
@@ -102,6 +104,29 @@ impl RawFile {
         let offset = i64::try_from(offset).map_err(|_| too_big())?;
         // SAFETY: the file is open; `bytes` is valid for `len` bytes during the call.
         let rc = unsafe { x_write(self.file(), bytes.as_ptr().cast(), len, offset) };
+        if rc == ffi::SQLITE_OK {
+            Ok(())
+        } else {
+            Err(error_from_code(rc, None))
+        }
+    }
+}
+
+impl RawFile {
+    /// Fills `buf` with the bytes at `offset`.
+    ///
+    /// # Errors
+    /// The VFS fails, or the file ends before `buf` is full (`SQLITE_IOERR_SHORT_READ`).
+    pub fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> SqlResult<()> {
+        let x_read = self
+            .methods()?
+            .xRead
+            .ok_or(SqlError::InvalidArgument("the VFS cannot read"))?;
+        let too_big = || SqlError::InvalidArgument("a read past 2 GiB or longer than 2 GiB");
+        let len = c_int::try_from(buf.len()).map_err(|_| too_big())?;
+        let offset = i64::try_from(offset).map_err(|_| too_big())?;
+        // SAFETY: the file is open; `buf` is valid for `len` writable bytes during the call.
+        let rc = unsafe { x_read(self.file(), buf.as_mut_ptr().cast(), len, offset) };
         if rc == ffi::SQLITE_OK {
             Ok(())
         } else {

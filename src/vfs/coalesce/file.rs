@@ -231,7 +231,7 @@ unsafe extern "C" fn read(
                     count_read(scratch, 0, -1);
                     return SQLITE_OK;
                 }
-                if !(*read_ahead).wants_to_read_ahead() {
+                if !(*read_ahead).wants_to_read_ahead(length) {
                     return read(base_of(file), buf, amount, offset);
                 }
                 let size = || {
