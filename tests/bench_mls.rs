@@ -249,7 +249,7 @@ async fn bench_mls() {
         "ratio_total": ratio("total_ms"),
         "ratio_create_add_welcome": ratio("create_add_welcome_ms"),
         "ratio_messages": ratio("messages_ms"),
-        "goal_ratio_total": 1.5,
+        "goal_ratio_total": 2.0,
         "variants": others,
     });
     bench_support::report(&report);
