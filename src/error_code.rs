@@ -53,6 +53,9 @@ error_codes! {
     StoreNotDurable => "STORE_NOT_DURABLE",
     /// An IndexedDB store (held whole in memory) is over, or would grow over, its memory limit.
     StoreTooLarge => "STORE_TOO_LARGE",
+    /// A direct (Rust) call on an IndexedDB store paged on demand read a page not in memory; the call
+    /// belongs in `Store::run`, which loads the page and runs it again. JS calls never see it.
+    PageNotLoaded => "PAGE_NOT_LOADED",
     OwnerChanged => "OWNER_CHANGED",
     BackendError => "BACKEND_ERROR",
     // SQL and the schema.

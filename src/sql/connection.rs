@@ -23,6 +23,8 @@ pub struct Connection {
     pub(super) db: NonNull<ffi::sqlite3>,
     /// Most recently used last.
     pub(super) cache: RefCell<Vec<RawStatement>>,
+    /// Opened on the IndexedDB VFS, whose files may be paged on demand: its I/O errors may be misses.
+    paged_vfs: bool,
 }
 
 impl Connection {
@@ -74,6 +76,7 @@ impl Connection {
         Ok(Connection {
             db,
             cache: RefCell::new(Vec::new()),
+            paged_vfs: vfs.ends_with(crate::vfs::idb::VFS_NAME),
         })
     }
 
@@ -277,6 +280,15 @@ impl Connection {
     }
 
     pub(crate) fn error_for(&self, rc: i32, sql: Option<&str>) -> SqlError {
+        // A paged file's miss reaches SQLite as a plain I/O error; the VFS noted which page it was.
+        if self.paged_vfs && rc & 0xff == super::codes::IOERR {
+            if let Some(page) = crate::vfs::idb::take_last_miss() {
+                return SqlError::PageNotLoaded {
+                    page,
+                    sql: sql.map(str::to_owned),
+                };
+            }
+        }
         error_from_db(self.db, rc, sql)
     }
 }

@@ -60,6 +60,18 @@ pub enum SqlError {
     /// A string passed to SQLite contained a NUL byte, or a value was larger than SQLite accepts.
     #[error("invalid argument: {0}")]
     InvalidArgument(&'static str),
+    /// The statement read a page of a store paged on demand (IndexedDB) that is not in memory: a call
+    /// made outside `Store::run`, which would have loaded the page and run the call again.
+    #[error(
+        "page {page} of a paged IndexedDB store is not in memory: run the call through Store::run{}",
+        SqlSuffix(sql)
+    )]
+    PageNotLoaded {
+        /// The page's index in the file (from 0).
+        page: u64,
+        /// The statement that failed, when there was one.
+        sql: Option<String>,
+    },
 }
 
 /// Why a column value could not be read as the requested type.
@@ -105,7 +117,9 @@ impl SqlError {
 
     /// The stable code of this failure.
     pub fn code(&self) -> ErrorCode {
-        if self.is_corruption() {
+        if matches!(self, SqlError::PageNotLoaded { .. }) {
+            ErrorCode::PageNotLoaded
+        } else if self.is_corruption() {
             ErrorCode::DatabaseCorrupt
         } else if self.is_full() {
             ErrorCode::QuotaExceeded

@@ -135,7 +135,7 @@ pub async fn indexed_db_paged_store_reads_and_writes_everything() {
 }
 
 /// An attempt that committed a write and then missed a page is undone and run again: the write is made
-/// once, by the attempt that ran whole.
+/// once, by the attempt that ran whole. The same miss in a direct call is `PAGE_NOT_LOADED`.
 pub async fn indexed_db_a_miss_after_a_commit_is_undone_and_run_again() {
     let name = unique_name("idb-undo");
     filled(&name, None).await;
@@ -159,6 +159,17 @@ pub async fn indexed_db_a_miss_after_a_commit_is_undone_and_run_again() {
         .unwrap();
     assert!(attempts.get() >= 2, "{} attempts", attempts.get());
     assert_eq!(appended.1.expect("found").body, body(4321).as_bytes());
+    // Outside `Store::run` the same miss is a typed error; the run below still finds everything.
+    store.drop_clean_pages_for_tests();
+    let direct = store
+        .chat()
+        .message_by_id("m4321")
+        .expect_err("the page is not in memory");
+    assert_eq!(
+        direct.code(),
+        mls_web_store::ErrorCode::PageNotLoaded,
+        "{direct}"
+    );
     assert_eq!(
         appended.0.seq,
         MESSAGES as i64 + 1,

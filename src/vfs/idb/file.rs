@@ -15,9 +15,21 @@ use sqlite_wasm_rs::vfs::{
     SQLiteVfs, SyncOptions, VfsError, VfsErrorCode, VfsFile, VfsResult, VfsStore,
 };
 
+thread_local! {
+    /// The page the last miss was of, until the SQL layer takes it to say why a statement failed.
+    static LAST_MISS: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+}
+
+/// The page of a paged file whose miss the last I/O error was, if it was one (taken: asked once).
+pub(crate) fn take_last_miss() -> Option<u64> {
+    LAST_MISS.with(std::cell::Cell::take)
+}
+
 /// A miss of a paged file, as SQLite sees it: an I/O error that fails the statement (SQLite rolls its
-/// transaction back); the operation is undone and run again once the page is loaded.
+/// transaction back); the operation is undone and run again once the page is loaded. SQLite keeps only
+/// its generic "disk I/O error", so the page is also noted for the SQL layer ([`take_last_miss`]).
 fn not_held(code: VfsErrorCode, Missing(index): Missing) -> VfsError {
+    LAST_MISS.with(|last| last.set(Some(index)));
     VfsError::new(
         code,
         format!(

@@ -21,6 +21,7 @@ use sqlite_wasm_rs::WasmOsCallback;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
+pub(crate) use file::take_last_miss;
 use file::{PagedFiles, PagedIoMethods, PagedVfs};
 pub(crate) use on_demand::Hold;
 use paged::PagedFile;

@@ -57,6 +57,7 @@ impl IdbFile {
         let mut retries = 0;
         loop {
             self.inner.file.borrow_mut().begin_attempt();
+            let _ = super::file::take_last_miss();
             let out = attempt();
             let missed = self.inner.file.borrow_mut().end_attempt();
             if missed.is_empty() {
