@@ -85,8 +85,9 @@ impl ReadAhead {
         self.last = Some((offset, end));
     }
 
-    /// Whether a miss of the read just noted, of `len` bytes, should read ahead. A [`Trigger::Sequential`] file whose reads
-    /// stopped following each other lets go of its windows: the bulk work that filled them is over.
+    /// Whether a miss of the read just noted, of `len` bytes, should read ahead. A [`Trigger::Sequential`]
+    /// file whose reads stopped following each other lets go of its windows: the bulk work that filled them
+    /// is over.
     pub(super) fn wants_to_read_ahead(&mut self, len: usize) -> bool {
         if len >= READ_AHEAD {
             // As large as a window: reading it ahead would only copy it twice.
