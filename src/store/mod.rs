@@ -254,7 +254,8 @@ impl Store {
     /// demand, and an attempt that needed a page not in memory is undone and run again once it is loaded
     /// (so `work` may run more than once, and only the last run's result counts). Elsewhere `work` runs
     /// once. The JS API runs every method this way; Rust callers of a paged store must too (a domain call
-    /// made directly fails with an I/O error at the first page not in memory).
+    /// made directly fails with [`crate::sql::SqlError::PageNotLoaded`], `PAGE_NOT_LOADED`, at the first
+    /// page not in memory).
     ///
     /// # Errors
     /// IndexedDB could not be read, or another tab took the store over (`work`'s own errors are in `T`).
