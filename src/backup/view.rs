@@ -22,7 +22,7 @@ impl BackupView {
     /// Opens and verifies a backup (everything an import checks) into a read-only in-memory database.
     ///
     /// # Errors
-    /// As [`import`].
+    /// As [`super::import`].
     pub async fn open(
         source: &dyn ArchiveSource,
         options: &ImportOptions,

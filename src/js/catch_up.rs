@@ -122,8 +122,9 @@ impl JsStore {
         })
     }
 
-    /// [`mlsProcessMessages`] for several groups at once: `[{ groupId, channelId, messages }]`, processed in
-    /// the order given, in one transaction. Resolves to one array of results per inbox.
+    /// [`JsStore::mls_process_messages`] (`mlsProcessMessages`) for several groups at once:
+    /// `[{ groupId, channelId, messages }]`, processed in the order given, in one transaction. Resolves to
+    /// one array of results per inbox.
     #[wasm_bindgen(
         js_name = mlsProcessInboxes,
         unchecked_return_type = "Promise<ProcessedMessage[][]>"

@@ -1,6 +1,6 @@
 //! The store's OpenMLS crypto provider: its one ciphersuite (`MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519`)
 //! and nothing else. Hashes, HKDF, HMAC, AEAD and randomness are RustCrypto's (`openmls_rust_crypto`);
-//! signatures are Ed25519 (`ed25519-dalek`) and HPKE is hpke-rs over X25519 ([`hpke`]). RustCrypto's own
+//! signatures are Ed25519 (`ed25519-dalek`) and HPKE is hpke-rs over X25519 (`hpke`). RustCrypto's own
 //! signature and HPKE code serves every ciphersuite, and linking it brought P-256, P-384, secp256k1,
 //! ML-DSA and X-Wing into the wasm (7% of it) for suites the store never makes or accepts.
 
