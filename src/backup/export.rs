@@ -41,9 +41,11 @@ fn keep_only_history(conn: &Connection, filter: &HistoryFilter) -> Result<(), Ba
 /// An export in progress; see the module docs. [`ExportStream::close`] deletes the snapshot (call it also
 /// when abandoning the export).
 pub struct ExportStream {
-    snapshot: Scratch,
     /// A plaintext snapshot's file, read below the pager; `None` reads pages through the connection.
+    /// Declared before the snapshot, so that a stream dropped without [`ExportStream::close`] closes the
+    /// file before the snapshot is deleted.
     file: Option<RawFile>,
+    snapshot: Scratch,
     writer: Option<ArchiveWriter<Vec<u8>>>,
     page_size: u32,
     page_count: u32,
@@ -71,8 +73,8 @@ impl ExportStream {
         });
         match begun {
             Ok(((writer, manifest, page_size, page_count), file)) => Ok(ExportStream {
-                snapshot,
                 file,
+                snapshot,
                 writer: Some(writer),
                 page_size,
                 page_count,
